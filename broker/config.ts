@@ -1,0 +1,87 @@
+/**
+ * Hub configuration: defaults + schema, checked at start (convention 7).
+ * Precedence: defaults < config file < environment < command-line flags.
+ */
+import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+
+export const Config = z.strictObject({
+  /** address every server listens on */
+  host: z.string().default('127.0.0.1'),
+  /** embedded broker's MQTT/TCP port (0 = any free port) */
+  mqttPort: z.number().int().min(0).max(65535).default(1883),
+  /** embedded broker's MQTT-over-WebSocket port; null disables it */
+  wsPort: z.number().int().min(0).max(65535).nullable().default(9001),
+  /** device UI and bridge (simulated devices) */
+  httpPort: z.number().int().min(0).max(65535).default(8080),
+  /** external broker (mqtt://, mqtts://, ws://); null runs the embedded broker */
+  mqttUrl: z.string().url().nullable().default(null),
+  /** the hub's password on an external broker (username omstil-hub) */
+  mqttPassword: z.string().nullable().default(null),
+  /** where the SQLite database lives */
+  dataDir: z.string().default('.omstil'),
+  /** directory file (JSON); null uses the built-in demo municipality */
+  directory: z.string().nullable().default(null),
+  /** 'full': every commit synced to disk (survives power loss); 'normal': survives a process crash */
+  sync: z.enum(['full', 'normal']).default('full'),
+  /** let clients that are not devices read public topics (e.g. mosquitto_sub) */
+  allowObservers: z.boolean().default(true),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** simulated devices for `up` and `sim`: how many phones and kiosks (null = all in the directory) */
+  simPhones: z.number().int().min(0).nullable().default(null),
+  simKiosks: z.number().int().min(0).nullable().default(null),
+});
+export type Config = z.infer<typeof Config>;
+
+/** Environment variables and the config key each one sets. */
+export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' | 'port-or-off' | 'boolean' }> = {
+  OMSTIL_HOST: { key: 'host', type: 'string' },
+  OMSTIL_MQTT_PORT: { key: 'mqttPort', type: 'number' },
+  OMSTIL_WS_PORT: { key: 'wsPort', type: 'port-or-off' },
+  OMSTIL_HTTP_PORT: { key: 'httpPort', type: 'number' },
+  OMSTIL_MQTT_URL: { key: 'mqttUrl', type: 'string' },
+  OMSTIL_MQTT_PASSWORD: { key: 'mqttPassword', type: 'string' },
+  OMSTIL_DATA_DIR: { key: 'dataDir', type: 'string' },
+  OMSTIL_DIRECTORY: { key: 'directory', type: 'string' },
+  OMSTIL_SYNC: { key: 'sync', type: 'string' },
+  OMSTIL_ALLOW_OBSERVERS: { key: 'allowObservers', type: 'boolean' },
+  OMSTIL_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the configuration from a file, the environment and explicit overrides; throws ConfigError naming the bad field. */
+export function loadConfig(opts: { file?: string | null; env?: NodeJS.ProcessEnv; overrides?: Partial<Record<keyof Config, unknown>> } = {}): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (opts.file) {
+    try {
+      fromFile = JSON.parse(readFileSync(opts.file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${opts.file}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  const env = opts.env ?? process.env;
+  for (const [name, { key, type }] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    if (type === 'number') fromEnv[key] = Number(v);
+    else if (type === 'port-or-off') fromEnv[key] = v === 'off' ? null : Number(v);
+    else if (type === 'boolean') fromEnv[key] = v === '1' || v === 'true';
+    else fromEnv[key] = v;
+  }
+  const overrides = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));
+  const parsed = Config.safeParse({ ...fromFile, ...fromEnv, ...overrides });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    const key = i.path.map(String).join('.');
+    const envName = Object.entries(ENV).find(([, e]) => e.key === key)?.[0];
+    throw new ConfigError(`config ${key}${envName ? ` (${envName})` : ''}: ${i.message}`);
+  }
+  return parsed.data;
+}

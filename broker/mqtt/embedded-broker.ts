@@ -1,0 +1,126 @@
+/**
+ * The embedded MQTT broker: Aedes over TCP and over WebSocket (for browsers and tools),
+ * with omstil's access control in its hooks.
+ */
+import { Aedes, type Client, type AedesPublishPacket } from 'aedes';
+import net from 'node:net';
+import http from 'node:http';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Logger } from '../../protocol/index.js';
+import type { AccessControl, Principal } from './access.js';
+
+/** The broker drops any single publish larger than this; the hub answers smaller oversized requests itself. */
+export const BROKER_MAX_PAYLOAD = 2 * 1024 * 1024;
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  /** 0 picks a free port; null disables MQTT over WebSocket */
+  wsPort: number | null;
+  access: AccessControl;
+  logger: Logger;
+}
+
+const principals = new WeakMap<Client, Principal>();
+
+export class EmbeddedBroker {
+  private aedes: Aedes | null = null;
+  private tcp: net.Server | null = null;
+  private httpServer: http.Server | null = null;
+  private wss: WebSocketServer | null = null;
+  mqttUrl = '';
+  wsUrl: string | null = null;
+
+  constructor(private readonly opts: EmbeddedBrokerOptions) {}
+
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const { access, logger } = this.opts;
+    const aedes = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
+    this.aedes = aedes;
+
+    aedes.authenticate = (client, username, password, done) => {
+      const res = access.authenticate(client.id, username, password?.toString('utf8'));
+      if (!res.ok) {
+        logger.warn('connection refused', { client: client.id, reason: res.reason });
+        const err = Object.assign(new Error(res.reason), { returnCode: 5 });
+        return done(err as never, false);
+      }
+      principals.set(client, res.principal);
+      done(null, true);
+    };
+    aedes.authorizePublish = (client, packet, done) => {
+      const p = client ? principals.get(client) : undefined;
+      if (!p || !access.canPublish(p, packet.topic)) {
+        logger.warn('publish refused', { client: client?.id, topic: packet.topic });
+        return done(new Error(`not allowed to publish on ${packet.topic}`));
+      }
+      if (packet.payload.length > BROKER_MAX_PAYLOAD) {
+        logger.warn('publish refused: too large', { client: client?.id, topic: packet.topic, bytes: packet.payload.length });
+        return done(new Error('payload too large'));
+      }
+      done(null);
+    };
+    aedes.authorizeSubscribe = (client, sub, done) => {
+      const p = principals.get(client);
+      // Delivery is checked per message in authorizeForward; here only refuse what can never deliver.
+      if (!p) return done(null, null as never);
+      done(null, sub);
+    };
+    aedes.authorizeForward = (client, packet): AedesPublishPacket | null => {
+      const p = principals.get(client);
+      return p && access.canReceive(p, packet.topic) ? packet : null;
+    };
+    aedes.on('clientError', (client, err) => logger.debug('client error', { client: client.id, err: err.message }));
+    aedes.on('connectionError', (client, err) => logger.debug('connection error', { client: client?.id, err: err.message }));
+
+    this.tcp = net.createServer((socket) => aedes.handle(socket));
+    await listen(this.tcp, this.opts.port, this.opts.host);
+    this.mqttUrl = `mqtt://${urlHost(this.opts.host)}:${(this.tcp.address() as net.AddressInfo).port}`;
+
+    if (this.opts.wsPort !== null) {
+      this.httpServer = http.createServer((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with an MQTT client\n');
+      });
+      this.wss = new WebSocketServer({ server: this.httpServer, maxPayload: BROKER_MAX_PAYLOAD + 1024 });
+      this.wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws) as never, req as never));
+      await listen(this.httpServer, this.opts.wsPort, this.opts.host);
+      this.wsUrl = `ws://${urlHost(this.opts.host)}:${(this.httpServer.address() as net.AddressInfo).port}/mqtt`;
+    }
+    logger.info('broker listening', { mqtt: this.mqttUrl, ws: this.wsUrl });
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.wss?.clients ?? []) c.terminate();
+    this.wss?.close();
+    await Promise.all([close(this.tcp), close(this.httpServer)]);
+    if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
+    this.aedes = null;
+  }
+}
+
+function listen(server: net.Server | http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: net.Server | http.Server | null): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((r) => {
+    server.close(() => r());
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,202 @@
+/**
+ * The device runtime core: the same code on a desk phone, a reception kiosk and every
+ * simulated device. Connects as its device id, registers its Will, publishes its birth,
+ * subscribes to what it shows (never to every colleague one by one), keeps a state
+ * mirror, and sends requests with correlation ids and time-outs.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import {
+  buildTopic,
+  decodeJson,
+  filters,
+  OmstilError,
+  parseTopic,
+  Response,
+  type ArgsOf,
+  type Clock,
+  type DeviceConfig,
+  type DeviceKind,
+  type DeviceStatus,
+  type DeviceView,
+  type Logger,
+  type Op,
+} from '../protocol/index.js';
+import { StateMirror } from './state-mirror.js';
+
+export const FIRMWARE_VERSION = '0.1.0';
+
+export interface DeviceCoreOptions {
+  deviceId: string;
+  kind: DeviceKind;
+  mqttUrl: string;
+  clock: Clock;
+  logger: Logger;
+  requestTimeoutMs?: number;
+  /** extra MQTT options (credentials, TLS) */
+  mqttOptions?: Partial<IClientOptions>;
+}
+
+type Pending = { resolve: (r: Response) => void; timer: NodeJS.Timeout };
+
+export class DeviceCore {
+  readonly mirror: StateMirror;
+  private client: MqttClient | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private subscribed = new Set<string>();
+  private readonly listeners = new Set<(view: DeviceView) => void>();
+  private seq = 0;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DeviceCoreOptions) {
+    this.mirror = new StateMirror(opts.deviceId, opts.kind);
+    this.log = opts.logger;
+  }
+
+  get deviceId(): string {
+    return this.opts.deviceId;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Called with the new view after every change the device shows. Returns an unsubscribe function. */
+  onView(listener: (view: DeviceView) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  view(): DeviceView {
+    return this.mirror.view(this.connected);
+  }
+
+  async start(): Promise<void> {
+    const { deviceId, clock } = this.opts;
+    const status = (online: boolean): string => JSON.stringify({ online, kind: this.opts.kind, fw: FIRMWARE_VERSION, since: clock.now().toISOString() } satisfies DeviceStatus);
+    const client = mqtt.connect(this.opts.mqttUrl, {
+      clientId: deviceId,
+      clean: true,
+      resubscribe: false, // the core re-subscribes from its config on every connect
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      ...this.opts.mqttOptions,
+      will: { topic: buildTopic({ kind: 'device-status', deviceId }), payload: Buffer.from(status(false)), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));
+    client.on('connect', () => {
+      client.publish(buildTopic({ kind: 'device-status', deviceId }), status(true), { qos: 1, retain: true });
+      // (re)subscribe: a clean session starts with none
+      this.subscribed = new Set();
+      this.subscribe([buildTopic({ kind: 'device-config', deviceId }), buildTopic({ kind: 'device-res', deviceId }), buildTopic({ kind: 'hub-status' })]);
+      if (this.mirror.config) this.followConfig(this.mirror.config);
+      this.emit();
+    });
+    client.on('close', () => this.emit());
+    client.on('error', (err) => this.log.warn('mqtt error', { err: err.message }));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${deviceId}: no connection to ${this.opts.mqttUrl} within 10 s`)), 10_000);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ id, ok: false, error: { code: 'offline', message: 'device stopped' } });
+    }
+    this.pending.clear();
+    this.listeners.clear();
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync(true);
+  }
+
+  /** Sends a request to the hub; resolves with its reply, or a local `offline`/`timeout` error. */
+  request<O extends Op>(op: O, args: ArgsOf<O>): Promise<Response> {
+    const id = `${this.opts.deviceId}-${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
+    const client = this.client;
+    if (!client?.connected) {
+      return Promise.resolve({ id, ok: false, error: { code: 'offline', message: 'no connection to the hub; nothing was changed' } });
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ id, ok: false, error: { code: 'timeout', message: 'the hub did not answer in time' } });
+      }, this.opts.requestTimeoutMs ?? 10_000);
+      this.pending.set(id, { resolve, timer });
+      client.publish(buildTopic({ kind: 'device-req', deviceId: this.opts.deviceId }), JSON.stringify({ id, op, args }), { qos: 1 });
+    });
+  }
+
+  /** Like request(), but throws OmstilError when the hub refuses. */
+  async call<O extends Op>(op: O, args: ArgsOf<O>): Promise<unknown> {
+    const res = await this.request(op, args);
+    if (!res.ok) throw new OmstilError(res.error.code, res.error.message, { rule: res.error.rule, field: res.error.field });
+    return res.data;
+  }
+
+  private onMessage(topic: string, text: string): void {
+    const t = parseTopic(topic);
+    if (!t) return;
+    if (t.kind === 'device-res') {
+      const d = decodeJson(Response, text);
+      if (!d.ok) return this.log.warn('invalid reply from hub', { err: d.error.message });
+      const id = d.value.id;
+      const p = id === null ? undefined : this.pending.get(id);
+      if (!p || id === null) return;
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.resolve(d.value);
+      return;
+    }
+    const before = this.mirror.config;
+    const result = this.mirror.apply(t, text, this.opts.clock.now());
+    if (result === 'invalid') this.log.warn('invalid payload ignored', { topic });
+    if (t.kind === 'device-config' && result === 'changed' && this.mirror.config && !sameConfig(before, this.mirror.config)) {
+      this.followConfig(this.mirror.config);
+    }
+    if (result === 'changed') this.emit();
+  }
+
+  /** Subscribes to exactly what this device shows. */
+  private followConfig(cfg: DeviceConfig): void {
+    const want =
+      cfg.kind === 'kiosk'
+        ? [filters.allPersonPublic, filters.allDeptPublic]
+        : [
+            ...(cfg.personId ? [buildTopic({ kind: 'person-own', personId: cfg.personId })] : []),
+            ...(cfg.deptId ? [filters.deptMembers(cfg.deptId), buildTopic({ kind: 'dept-public', deptId: cfg.deptId })] : []),
+            ...cfg.watch.map((personId) => buildTopic({ kind: 'person-public', personId })),
+          ];
+    const base = new Set([buildTopic({ kind: 'device-config', deviceId: this.opts.deviceId }), buildTopic({ kind: 'device-res', deviceId: this.opts.deviceId }), buildTopic({ kind: 'hub-status' })]);
+    const drop = [...this.subscribed].filter((s) => !base.has(s) && !want.includes(s));
+    if (drop.length) {
+      this.client?.unsubscribe(drop);
+      for (const s of drop) this.subscribed.delete(s);
+    }
+    this.subscribe(want);
+  }
+
+  private subscribe(topics: string[]): void {
+    const fresh = topics.filter((s) => !this.subscribed.has(s));
+    if (!fresh.length || !this.client) return;
+    for (const s of fresh) this.subscribed.add(s);
+    this.client.subscribe(fresh, { qos: 1 }, (err) => {
+      if (err) this.log.warn('subscribe failed', { topics: fresh, err: err.message });
+    });
+  }
+
+  private emit(): void {
+    if (!this.listeners.size) return;
+    const view = this.view();
+    for (const l of this.listeners) l(view);
+  }
+}
+
+function sameConfig(a: DeviceConfig | null, b: DeviceConfig): boolean {
+  return a !== null && JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,101 @@
+/**
+ * What a device knows of the hub's truth, built from retained topics. Pure.
+ * Every payload is validated before it is shown; an update older than what the mirror
+ * has (lower rev) is dropped, so a late or replayed message can never show old state.
+ */
+import {
+  DeptPublic,
+  DeviceConfig,
+  HubStatus,
+  PersonOwn,
+  PersonPublic,
+  decodeJson,
+  type DeviceKind,
+  type DeviceView,
+  type Topic,
+} from '../protocol/index.js';
+
+export type ApplyResult = 'changed' | 'stale' | 'invalid' | 'ignored';
+
+export class StateMirror {
+  config: DeviceConfig | null = null;
+  me: PersonOwn | null = null;
+  hubOnline = false;
+  asOf: string | null = null;
+  readonly people = new Map<string, PersonPublic>();
+  readonly depts = new Map<string, DeptPublic>();
+  /** messages dropped because a newer revision was already shown */
+  staleDropped = 0;
+
+  constructor(
+    readonly deviceId: string,
+    readonly kind: DeviceKind,
+  ) {}
+
+  apply(topic: Topic, text: string, now: Date): ApplyResult {
+    const r = this.applyInner(topic, text);
+    if (r === 'changed' || r === 'stale') this.asOf = now.toISOString();
+    if (r === 'stale') this.staleDropped++;
+    return r;
+  }
+
+  private applyInner(topic: Topic, text: string): ApplyResult {
+    switch (topic.kind) {
+      case 'hub-status': {
+        const d = decodeJson(HubStatus, text);
+        if (!d.ok) return 'invalid';
+        this.hubOnline = d.value.online;
+        return 'changed';
+      }
+      case 'device-config': {
+        if (topic.deviceId !== this.deviceId) return 'ignored';
+        const d = decodeJson(DeviceConfig, text);
+        if (!d.ok) return 'invalid';
+        this.config = d.value;
+        return 'changed';
+      }
+      case 'person-own': {
+        const d = decodeJson(PersonOwn, text);
+        if (!d.ok) return 'invalid';
+        if (this.config?.personId !== topic.personId) return 'ignored';
+        if (this.me && d.value.rev < this.me.rev) return 'stale';
+        this.me = d.value;
+        return 'changed';
+      }
+      case 'person-public':
+      case 'dept-member': {
+        const d = decodeJson(PersonPublic, text);
+        if (!d.ok || d.value.personId !== topic.personId) return 'invalid';
+        const prev = this.people.get(topic.personId);
+        if (prev && d.value.rev < prev.rev) return 'stale';
+        this.people.set(topic.personId, d.value);
+        return 'changed';
+      }
+      case 'dept-public': {
+        const d = decodeJson(DeptPublic, text);
+        if (!d.ok || d.value.deptId !== topic.deptId) return 'invalid';
+        const prev = this.depts.get(topic.deptId);
+        if (prev && d.value.rev < prev.rev) return 'stale';
+        this.depts.set(topic.deptId, d.value);
+        return 'changed';
+      }
+      default:
+        return 'ignored';
+    }
+  }
+
+  view(connected: boolean): DeviceView {
+    const people = [...this.people.values()].sort((a, b) => a.name.localeCompare(b.name, 'da'));
+    const depts = [...this.depts.values()].sort((a, b) => a.name.localeCompare(b.name, 'da'));
+    return {
+      deviceId: this.deviceId,
+      kind: this.kind,
+      connected: connected && this.hubOnline,
+      asOf: this.asOf,
+      me: this.me,
+      preferred: this.config?.preferred ?? [],
+      people,
+      depts,
+    };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The device bridge: how a device's screen (device-ui, in a browser) talks to the firmware
+ * running on the same device, over a WebSocket on the firmware's local HTTP server.
+ * The screen never speaks MQTT and never holds the device's credentials.
+ *
+ *   firmware → screen: {t:'view', view}   whenever what the device shows changes
+ *                      {t:'res', ...Response} the answer to a request
+ *   screen → firmware: {t:'req', id, op, args}  same ops as the hub's device requests
+ */
+import { z } from 'zod';
+import { DeptPublic, DeviceKind, PersonOwn, PersonPublic, Request, Response } from './schemas.js';
+
+export const DeviceView = z.strictObject({
+  deviceId: z.string(),
+  kind: DeviceKind,
+  /** true while the firmware has a live connection to the hub */
+  connected: z.boolean(),
+  /** when the data shown was last confirmed by the hub (ISO time), null before the first message */
+  asOf: z.string().nullable(),
+  me: PersonOwn.nullable(),
+  /** preferred colleagues, in the order the directory gives (DV-1) */
+  preferred: z.array(z.string()),
+  people: z.array(PersonPublic),
+  depts: z.array(DeptPublic),
+});
+export type DeviceView = z.infer<typeof DeviceView>;
+
+export const BridgeToScreen = z.union([
+  z.strictObject({ t: z.literal('view'), view: DeviceView }),
+  z.object({ t: z.literal('res') }).and(Response),
+]);
+export type BridgeToScreen = { t: 'view'; view: DeviceView } | ({ t: 'res' } & Response);
+
+export const ScreenToBridge = z.object({ t: z.literal('req') }).and(Request);
+export type ScreenToBridge = { t: 'req' } & Request;
+
+/** Path of a device's bridge WebSocket on the local HTTP server. */
+export function bridgePath(deviceId: string): string {
+  return `/bridge/${deviceId}`;
+}

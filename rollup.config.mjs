@@ -1,0 +1,52 @@
+// Three bundles:
+//   dist/cli/omstil.js                the omstil CLI (Node; dependencies from node_modules)
+//   dist/firmware/omstil-firmware.js  the device runtime (Node, one file; only native addons beside it)
+//   dist/device-ui/omstil-ui.js       the device screens (browser ESM, lit) + index.html
+import esbuild from 'rollup-plugin-esbuild';
+import resolve from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import json from '@rollup/plugin-json';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const deps = Object.keys(pkg.dependencies ?? {});
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const isDep = (id) => deps.some((d) => id === d || id.startsWith(`${d}/`));
+
+/** Copies a static file into the output folder. */
+const copy = (from, fileName) => ({
+  name: 'copy',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName, source: readFileSync(from) });
+  },
+});
+
+const quiet = (warning, warn) => {
+  if (['CIRCULAR_DEPENDENCY', 'THIS_IS_UNDEFINED', 'INVALID_ANNOTATION'].includes(warning.code)) return;
+  warn(warning);
+};
+
+export default [
+  {
+    input: 'tools/cli/omstil.ts',
+    output: { file: 'dist/cli/omstil.js', format: 'esm', banner: '#!/usr/bin/env node', sourcemap: true },
+    external: (id) => nodeBuiltins.includes(id) || isDep(id),
+    plugins: [json(), esbuild({ target: 'node20' })],
+    onwarn: quiet,
+  },
+  {
+    input: 'firmware/main.ts',
+    output: { file: 'dist/firmware/omstil-firmware.js', format: 'esm', inlineDynamicImports: true },
+    // optional native speed-ups of ws; the firmware runs without them
+    external: [...nodeBuiltins, 'bufferutil', 'utf-8-validate'],
+    plugins: [resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
+    onwarn: quiet,
+  },
+  {
+    input: 'device-ui/index.ts',
+    output: { file: 'dist/device-ui/omstil-ui.js', format: 'esm', sourcemap: true },
+    plugins: [resolve({ browser: true }), json(), esbuild({ target: 'es2022', minify: true }), copy('device-ui/index.html', 'index.html')],
+    onwarn: quiet,
+  },
+];

@@ -1,0 +1,61 @@
+/** Wires the simulator: a fleet of simulated devices, their local bridge (UI), and the simulated PBX. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import type { Directory } from '../broker/directory/directory.js';
+import { LocalBridge } from '../firmware/local-bridge.js';
+import { systemClock, type Clock, type Logger } from '../protocol/index.js';
+import { SimFleet } from './sim-fleet.js';
+import type { SimulatedPbx } from './simulated-pbx.js';
+
+export interface Simulation {
+  fleet: SimFleet;
+  bridge: LocalBridge;
+  stop(): Promise<void>;
+}
+
+/** The built device UI: dist/device-ui next to the bundle or the source tree. */
+export function defaultUiDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.resolve(here, '../device-ui'), path.resolve(here, '../dist/device-ui'), path.resolve(here, '../../dist/device-ui')]) {
+    if (existsSync(path.join(candidate, 'omstil-ui.js'))) return candidate;
+  }
+  return path.resolve(here, '../dist/device-ui');
+}
+
+export async function startSimulation(opts: {
+  directory: Directory;
+  mqttUrl: string;
+  host: string;
+  httpPort: number;
+  logger: Logger;
+  clock?: Clock;
+  pbx?: SimulatedPbx;
+  phones?: number | null;
+  kiosks?: number | null;
+  uiDir?: string;
+  onProgress?: (e: { state: 'connecting'; done: number; total: number }) => void;
+}): Promise<Simulation> {
+  const fleet = new SimFleet({
+    directory: opts.directory,
+    mqttUrl: opts.mqttUrl,
+    clock: opts.clock ?? systemClock,
+    logger: opts.logger.child('sim'),
+    ...(opts.phones != null ? { phones: opts.phones } : {}),
+    ...(opts.kiosks != null ? { kiosks: opts.kiosks } : {}),
+    ...(opts.pbx ? { pbx: opts.pbx } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const bridge = new LocalBridge({ host: opts.host, port: opts.httpPort, uiDir: opts.uiDir ?? defaultUiDir(), logger: opts.logger.child('bridge') });
+  await fleet.start();
+  for (const core of fleet.cores.values()) bridge.add(core);
+  await bridge.start();
+  return {
+    fleet,
+    bridge,
+    async stop() {
+      await bridge.stop();
+      await fleet.stop();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The omstil command line: `up` (everything in one process), `hub`, `sim`.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.js';
+import { DirectoryError } from '../../broker/directory/directory.js';
+import { resolveDirectory, startHubService } from '../../broker/main.js';
+import { createLogger, type Logger } from '../../protocol/index.js';
+import { startSimulation } from '../../simulator/main.js';
+import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
+import { stderrSink } from '../log-sink.js';
+
+const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`not a whole number: ${v}`);
+  return n;
+};
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'JSON config file')
+    .option('--directory <file>', 'directory file (JSON); default: the built-in demo municipality')
+    .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']))
+    .addHelpText('after', envHelp);
+}
+
+function configFrom(o: Record<string, unknown>): Config {
+  return loadConfig({
+    file: (o.config as string | undefined) ?? null,
+    overrides: {
+      directory: o.directory,
+      dataDir: o.dataDir,
+      host: o.host,
+      logLevel: o.logLevel,
+      mqttPort: o.mqttPort,
+      wsPort: o.wsPort === false ? null : o.wsPort,
+      httpPort: o.httpPort,
+      mqttUrl: o.mqttUrl,
+      simPhones: o.phones,
+      simKiosks: o.kiosks,
+    },
+  });
+}
+
+function loggerFor(config: Config): Logger {
+  return createLogger('omstil', config.logLevel, stderrSink());
+}
+
+function onStop(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping…\n`);
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+function line(label: string, value: string, note = ''): string {
+  return `  ${label.padEnd(10)} ${value}${note ? `   ${note}` : ''}`;
+}
+
+const program = new Command('omstil')
+  .description('Presence, one-button diversion and absence for a municipality\'s phones, kept true to its telephone policy.')
+  .showHelpAfterError();
+
+common(program.command('up'))
+  .description('run everything in one process: hub, embedded broker, SQLite, simulated phones, kiosks and PBX, and the device UI')
+  .option('--mqtt-port <port>', 'MQTT/TCP port (default 1883)', int)
+  .option('--ws-port <port>', 'MQTT over WebSocket port (default 9001)', int)
+  .option('--no-ws-port', 'no MQTT over WebSocket')
+  .option('--http-port <port>', 'device UI port (default 8080)', int)
+  .option('--phones <n>', 'simulated phones (default: all in the directory)', int)
+  .option('--kiosks <n>', 'simulated kiosks (default: all in the directory)', int)
+  .action(async (o: Record<string, unknown>) => {
+    const config = configFrom(o);
+    const logger = loggerFor(config);
+    const pbx = new SimulatedPbx();
+    const hub = await startHubService(config, { logger, pbx });
+    let sim;
+    try {
+      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx, phones: config.simPhones, kiosks: config.simKiosks });
+    } catch (err) {
+      await hub.stop();
+      throw err;
+    }
+    onStop(async () => {
+      await sim.stop();
+      await hub.stop();
+    });
+    const phones = sim.fleet.phones;
+    const first = phones[0];
+    const colleagueId = first?.mirror.config?.preferred[0];
+    const colleague = phones.find((p) => p.mirror.config?.personId === colleagueId);
+    const who = (deviceId: string | undefined) => {
+      const person = deviceId ? hub.directory.people.get(hub.directory.devices.get(deviceId)?.person ?? '') : undefined;
+      return person ? `${person.name} (${hub.directory.departments.get(person.dept)?.name})` : '';
+    };
+    const d = hub.directory;
+    const out = [
+      `omstil is up: ${d.data.municipality}, ${d.departments.size} departments, ${d.people.size} people, ${phones.length} phones, ${sim.fleet.kiosks.length} kiosks`,
+      line('mqtt', hub.mqttUrl),
+      ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []),
+      ...(first ? [line('phone', sim.bridge.phoneUrl(first.deviceId), who(first.deviceId))] : []),
+      ...(colleague ? [line('colleague', sim.bridge.phoneUrl(colleague.deviceId), who(colleague.deviceId))] : []),
+      ...sim.fleet.kiosks.slice(0, 1).map((k) => line('reception', sim.bridge.kioskUrl(k.deviceId))),
+      line('devices', `${sim.bridge.url}/`, 'every simulated phone and kiosk'),
+      line('database', hub.dbFile),
+      'Press Ctrl+C to stop.',
+    ];
+    process.stdout.write(out.join('\n') + '\n');
+  });
+
+common(program.command('hub'))
+  .description('run the hub alone: embedded broker (or --mqtt-url), SQLite, directory')
+  .option('--mqtt-port <port>', 'MQTT/TCP port (default 1883)', int)
+  .option('--ws-port <port>', 'MQTT over WebSocket port (default 9001)', int)
+  .option('--no-ws-port', 'no MQTT over WebSocket')
+  .option('--mqtt-url <url>', 'use an external broker instead of the embedded one')
+  .action(async (o: Record<string, unknown>) => {
+    const config = configFrom(o);
+    const hub = await startHubService(config, { logger: loggerFor(config) });
+    onStop(() => hub.stop());
+    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), line('database', hub.dbFile)];
+    process.stdout.write(out.join('\n') + '\n');
+  });
+
+common(program.command('sim'))
+  .description('run simulated phones and kiosks (the real firmware core) against a running hub, with their screens')
+  .option('--mqtt-url <url>', 'the hub\'s broker', 'mqtt://127.0.0.1:1883')
+  .option('--http-port <port>', 'device UI port (default 8080)', int)
+  .option('--phones <n>', 'simulated phones (default: all in the directory)', int)
+  .option('--kiosks <n>', 'simulated kiosks (default: all in the directory)', int)
+  .addHelpText('after', '\nThe simulated PBX runs inside the hub process: use `omstil up` to place calls.')
+  .action(async (o: Record<string, unknown>) => {
+    const config = configFrom(o);
+    const logger = loggerFor(config);
+    const directory = await resolveDirectory(config);
+    const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks });
+    onStop(() => sim.stop());
+    process.stdout.write([`omstil sim is up: ${sim.fleet.phones.length} phones, ${sim.fleet.kiosks.length} kiosks`, line('devices', `${sim.bridge.url}/`)].join('\n') + '\n');
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (err instanceof ConfigError || err instanceof DirectoryError) process.stderr.write(`omstil: ${e.message}\n`);
+  else if (e.code === 'EADDRINUSE') process.stderr.write(`omstil: port ${e.port} is already in use; choose another (see --help for the port flags)\n`);
+  else process.stderr.write(`omstil: ${e.stack ?? String(err)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages that omstil's integration tests use, from Debian's archive:
+#   mosquitto + mosquitto-clients  external broker interop, `mosquitto_sub` in acceptance checks
+#   chromium                       UI tests through playwright-core (never a downloaded browser)
+#   socat                          pseudo-terminal pairs for serial tests
+# Needs root (apt-get). Safe to run again: packages already present are skipped.
+# Tests that need a missing package say "skipped"; with REQUIRE_SYSTEM_DEPS=1 they fail instead.
+set -euo pipefail
+
+packages=(mosquitto mosquitto-clients chromium socat)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-system-deps: all present (${packages[*]})"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-system-deps: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup-system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian mosquitto package may start a system broker on 1883; tests use their own ports.
+echo "setup-system-deps: done"
