@@ -17,6 +17,8 @@ export interface SimFleetOptions {
   /** how many of the directory's kiosks to run (default all) */
   kiosks?: number;
   pbx?: SimulatedPbx;
+  /** run exactly these devices (overrides phones/kiosks) */
+  only?: string[];
   /** how many devices connect at once while starting */
   connectConcurrency?: number;
   onProgress?: (e: { state: 'connecting'; done: number; total: number }) => void;
@@ -46,7 +48,8 @@ export class SimFleet {
 
   async start(): Promise<void> {
     const { directory, logger } = this.opts;
-    const all = [...directory.devices.values()];
+    const only = this.opts.only;
+    const all = [...directory.devices.values()].filter((d) => !only || only.includes(d.id));
     const phones = all.filter((d) => d.kind === 'phone').slice(0, this.opts.phones ?? Infinity);
     const kiosks = all.filter((d) => d.kind === 'kiosk').slice(0, this.opts.kiosks ?? Infinity);
     for (const dev of [...phones, ...kiosks]) {

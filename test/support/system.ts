@@ -1,0 +1,51 @@
+/** Starts a whole omstil system in the test process: hub + embedded broker on free ports, SQLite in a temp dir, PBX, simulated devices. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../broker/config.js';
+import { Directory } from '../../broker/directory/directory.js';
+import { startHubService, type HubService } from '../../broker/main.js';
+import { memoryLogger, systemClock, type Clock } from '../../protocol/index.js';
+import { demoDirectory, type DemoOptions } from '../../simulator/demo/demo-directory.js';
+import { SimFleet } from '../../simulator/sim-fleet.js';
+import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
+
+export interface TestSystem {
+  hub: HubService;
+  pbx: SimulatedPbx;
+  fleet: SimFleet;
+  directory: Directory;
+  dataDir: string;
+  logger: ReturnType<typeof memoryLogger>;
+  /** stops everything; keeps the data dir when `keepData` */
+  stop(keepData?: boolean): Promise<void>;
+}
+
+export function tempDir(prefix = 'omstil-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock } = {}): Promise<TestSystem> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const logger = memoryLogger('info');
+  const directory = Directory.parse(demoDirectory(opts.demo ?? { peoplePerDept: 3, kiosks: 2 }));
+  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, dataDir, sync: 'normal', logLevel: 'info' } });
+  const pbx = new SimulatedPbx();
+  const clock = opts.clock ?? systemClock;
+  const hub = await startHubService(config, { logger, pbx, directory, clock });
+  const fleet = new SimFleet({ directory, mqttUrl: hub.mqttUrl, clock, logger, pbx, phones: opts.phones ?? 6, kiosks: opts.kiosks ?? 2 });
+  await fleet.start();
+  return {
+    hub,
+    pbx,
+    fleet,
+    directory,
+    dataDir,
+    logger,
+    async stop(keepData = false) {
+      await fleet.stop();
+      await hub.stop();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
