@@ -72,7 +72,8 @@ export function loadConfig(opts: { file?: string | null; env?: NodeJS.ProcessEnv
     if (v === undefined || v === '') continue;
     if (type === 'number') fromEnv[key] = Number(v);
     else if (type === 'port-or-off') fromEnv[key] = v === 'off' ? null : Number(v);
-    else if (type === 'boolean') fromEnv[key] = v === '1' || v === 'true';
+    // anything else stays a string, so the schema refuses it by name instead of reading it as false
+    else if (type === 'boolean') fromEnv[key] = v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v;
     else fromEnv[key] = v;
   }
   const overrides = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));

@@ -51,6 +51,8 @@ export class Hub {
   private readonly timers: NodeJS.Timeout[] = [];
   /** forwards the PBX is known to have: extension → target extension */
   private applied = new Map<string, string>();
+  /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
+  private readonly publicSent = new Map<string, string>();
   private readonly log: Logger;
   events: HubEvents = {};
 
@@ -108,15 +110,24 @@ export class Hub {
     const { directory, clock } = this.opts;
     for (const dept of directory.departments.values()) this.publish(buildTopic({ kind: 'dept-public', deptId: dept.id }), deptPublic(dept, 0));
     for (const dev of directory.devices.values()) this.publish(buildTopic({ kind: 'device-config', deviceId: dev.id }), deviceConfig(dev, directory, 0));
-    for (const rec of this.records.values()) this.publishPerson(rec);
+    for (const rec of this.records.values()) this.publishPerson(rec, true);
     this.publish(buildTopic({ kind: 'hub-status' }), { online: true, since: clock.now().toISOString() });
   }
 
-  private publishPerson(rec: PersonRecord): void {
+  /**
+   * Publishes a person's projections. The public one goes out only when what it shows changed
+   * (a diversion *to* someone changes only their own view): half the fan-out per diversion.
+   */
+  private publishPerson(rec: PersonRecord, force = false): void {
     const dir = this.opts.directory;
     const pub = personPublic(rec, dir);
-    this.publish(buildTopic({ kind: 'person-public', personId: rec.personId }), pub);
-    this.publish(buildTopic({ kind: 'dept-member', deptId: pub.deptId, personId: rec.personId }), pub);
+    const { rev: _rev, updatedAt: _at, ...shown } = pub;
+    const key = JSON.stringify(shown);
+    if (force || this.publicSent.get(rec.personId) !== key) {
+      this.publicSent.set(rec.personId, key);
+      this.publish(buildTopic({ kind: 'person-public', personId: rec.personId }), pub);
+      this.publish(buildTopic({ kind: 'dept-member', deptId: pub.deptId, personId: rec.personId }), pub);
+    }
     this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.records));
   }
 

@@ -20,6 +20,7 @@ import {
   type DeviceView,
   type Logger,
   type Op,
+  type Topic,
 } from '../protocol/index.js';
 import { StateMirror } from './state-mirror.js';
 
@@ -44,6 +45,7 @@ export class DeviceCore {
   private readonly pending = new Map<string, Pending>();
   private subscribed = new Set<string>();
   private readonly listeners = new Set<(view: DeviceView) => void>();
+  private readonly updateListeners = new Set<(topic: Topic) => void>();
   private seq = 0;
   private readonly log: Logger;
 
@@ -64,6 +66,12 @@ export class DeviceCore {
   onView(listener: (view: DeviceView) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called with the topic of every change the mirror took (cheaper than onView: no view is built). */
+  onUpdate(listener: (topic: Topic) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
   }
 
   view(): DeviceView {
@@ -110,6 +118,7 @@ export class DeviceCore {
     }
     this.pending.clear();
     this.listeners.clear();
+    this.updateListeners.clear();
     const client = this.client;
     this.client = null;
     if (client) await client.endAsync(true);
@@ -159,7 +168,10 @@ export class DeviceCore {
     if (t.kind === 'device-config' && result === 'changed' && this.mirror.config && !sameConfig(before, this.mirror.config)) {
       this.followConfig(this.mirror.config);
     }
-    if (result === 'changed') this.emit();
+    if (result === 'changed') {
+      for (const l of this.updateListeners) l(t);
+      this.emit();
+    }
   }
 
   /** Subscribes to exactly what this device shows. */

@@ -70,14 +70,20 @@ export function handleRequest(dir: Directory, records: ReadonlyMap<string, Perso
 
 /** Diversions whose `until` has passed end by themselves. */
 export function expireDiversions(records: ReadonlyMap<string, PersonRecord>, now: Date): PersonRecord[] {
-  const changed: PersonRecord[] = [];
+  // One new revision per person: a target whose own diversion also expires (a chain) must not
+  // appear twice with the same rev and different contents.
+  const changed = new Map<string, PersonRecord>();
+  const change = (rec: PersonRecord, patch: Parameters<typeof revise>[1]) => {
+    const done = changed.get(rec.personId);
+    changed.set(rec.personId, done ? { ...done, ...patch } : revise(rec, patch, now));
+  };
   for (const rec of records.values()) {
     const d = rec.diversion;
     if (d?.until && Date.parse(d.until) <= now.getTime()) {
-      changed.push(revise(rec, { diversion: null }, now));
+      change(rec, { diversion: null });
       const target = records.get(d.to);
-      if (d.status === 'active' && target && !changed.some((c) => c.personId === d.to)) changed.push(revise(target, {}, now));
+      if (d.status === 'active' && target) change(target, {}); // DV-2: the target's incoming list changes
     }
   }
-  return changed;
+  return [...changed.values()];
 }

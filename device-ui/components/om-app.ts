@@ -1,0 +1,85 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { bridgePath } from '../../protocol/index.js';
+import { BridgeController } from '../controllers/bridge-controller.js';
+import { ClockController } from '../controllers/clock-controller.js';
+import { msg } from '../i18n/index.js';
+import { colorProperties } from '../styles.js';
+import { bridgeUrl, connectionProblem, parseRoute, type Route } from '../view-model.js';
+import './om-connection-banner.js';
+import './om-phone-view.js';
+import './om-reception-view.js';
+
+/**
+ * The page: reads /phone/{deviceId} or /kiosk/{deviceId} (and ?lang=en), connects to the
+ * firmware's bridge, renders the phone or the reception view with the connection banner on top.
+ */
+@customElement('om-app')
+export class OmApp extends LitElement {
+  static override styles = css`
+    :host {
+      ${colorProperties()}
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+      min-height: 0;
+      background: var(--om-page-bg);
+      color: var(--om-page-fg);
+      font-family: system-ui, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
+      font-size: 17px;
+      line-height: 1.35;
+    }
+    @media (max-width: 600px) {
+      :host {
+        font-size: 13px;
+      }
+    }
+    .content {
+      flex: 1;
+      min-height: 0;
+      overflow: auto;
+    }
+    .message {
+      padding: 1.5em;
+      font-size: 1.1em;
+    }
+  `;
+
+  private readonly _route: Route = parseRoute(location.pathname, location.search);
+  private readonly _clock = new ClockController(this);
+  private readonly _bridge: BridgeController | null =
+    this._route.mode === 'invalid' ? null : new BridgeController(this, { url: bridgeUrl(location, bridgePath(this._route.deviceId)) });
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const m = msg(this._route.lang);
+    document.documentElement.lang = this._route.lang;
+    document.title = this._route.mode === 'kiosk' ? m.titleKiosk : m.titlePhone;
+  }
+
+  override render() {
+    const route = this._route;
+    const m = msg(route.lang);
+    const bridge = this._bridge;
+    if (route.mode === 'invalid' || !bridge) return html`<p class="message" role="alert">${m.badRoute}</p>`;
+    const view = bridge.view;
+    const now = this._clock.now;
+    const problem = connectionProblem({ linkUp: bridge.linkUp, failures: bridge.failures }, view);
+    return html`<om-connection-banner ?down=${problem !== null} .asOf=${problem?.asOf ?? null} .now=${now} language=${route.lang}></om-connection-banner>
+      <div class="content">
+        ${view === null
+          ? problem
+            ? nothing
+            : html`<p class="message" role="status">${m.loading}</p>`
+          : route.mode === 'kiosk'
+            ? html`<om-reception-view .view=${view} .now=${now} language=${route.lang}></om-reception-view>`
+            : html`<om-phone-view .view=${view} .bridge=${bridge} .now=${now} language=${route.lang}></om-phone-view>`}
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'om-app': OmApp;
+  }
+}
