@@ -17,9 +17,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Spawns the CLI from source (tsx) and resolves once it printed `ready` on stdout. */
-export async function spawnCli(args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/cli/omstil.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export const BUNDLED_CLI = path.join(ROOT, 'dist/cli/omstil.js');
+
+/**
+ * Spawns the CLI and resolves once it printed `ready` on stdout: from source (tsx), or the
+ * rollup bundle that `npm start` runs when `bundle` is set (`npm test` builds it first).
+ */
+export async function spawnCli(args: string[], ready: RegExp, opts: { timeoutMs?: number; bundle?: boolean } = {}): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string }> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const entry = opts.bundle ? [BUNDLED_CLI] : ['--import', 'tsx', path.join(ROOT, 'tools/cli/omstil.ts')];
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c) => (out += c));

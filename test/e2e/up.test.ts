@@ -1,0 +1,121 @@
+/**
+ * The acceptance path a newcomer takes: `omstil up` (what `npm start` runs) prints its
+ * endpoints; mosquitto_sub reads retained public person topics; in Debian Chromium, pressing
+ * the divert button on a phone shows the diversion on the colleague's phone and on the
+ * reception terminal, and the colleague's decline shows on both.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { waitFor } from '../support/wait.js';
+import { BUNDLED_CLI, freePort, spawnCli } from '../support/hub-process.js';
+import { needBinary } from '../support/system-deps.js';
+import { tempDir } from '../support/system.js';
+
+const up = suite('e2e/up');
+const dataDir = tempDir();
+let proc: Awaited<ReturnType<typeof spawnCli>> | null = null;
+let browser: Browser | null = null;
+let urls: Record<string, string> = {};
+let startMs = 0;
+
+up.before(async () => {
+  if (!existsSync(BUNDLED_CLI)) throw new Error(`${BUNDLED_CLI} is missing: run \`npm run build\` (npm test does)`);
+  const [mqtt, ws, http] = [await freePort(), await freePort(), await freePort()];
+  const t0 = Date.now();
+  proc = await spawnCli(['up', '--mqtt-port', String(mqtt), '--ws-port', String(ws), '--http-port', String(http), '--data-dir', dataDir, '--log-level', 'warn'], /Press Ctrl\+C/, { bundle: true, timeoutMs: 15_000 });
+  startMs = Date.now() - t0;
+  for (const m of proc.stdout().matchAll(/^\s+(\S+)\s+(\S+:\/\/\S+)/gm)) urls[m[1]!] = m[2]!;
+});
+
+up.after(async () => {
+  await browser?.close();
+  if (proc && proc.child.exitCode === null) {
+    const exited = new Promise((r) => proc!.child.once('exit', r));
+    proc.child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+up('prints every endpoint within 15 s', () => {
+  assert.ok(startMs < 15_000, `took ${startMs} ms`);
+  for (const key of ['mqtt', 'mqtt-ws', 'phone', 'colleague', 'reception', 'devices']) assert.ok(urls[key], `no ${key} line in:\n${proc!.stdout()}`);
+  assert.match(urls.mqtt!, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(urls.phone!, /^http:\/\/127\.0\.0\.1:\d+\/phone\/phone-[a-z0-9-]+$/);
+  assert.match(urls.reception!, /^http:\/\/127\.0\.0\.1:\d+\/kiosk\/kiosk-1$/);
+});
+
+up('mosquitto_sub on the printed port receives retained omstil/v1/person/+/public messages', async () => {
+  const sub = needBinary('mosquitto_sub', 'mosquitto-clients', 'mosquitto_sub check');
+  if (!sub) return;
+  const port = new URL(urls.mqtt!).port;
+  const { stdout } = await promisify(execFile)(sub, ['-h', '127.0.0.1', '-p', port, '-t', 'omstil/v1/person/+/public', '-v', '-C', '5', '-W', '10']);
+  const lines = stdout.trim().split('\n');
+  assert.is(lines.length, 5);
+  for (const line of lines) {
+    const [topic, ...rest] = line.split(' ');
+    assert.match(topic!, /^omstil\/v1\/person\/[a-z0-9-]+\/public$/);
+    const body = JSON.parse(rest.join(' ')) as Record<string, unknown>;
+    assert.is(typeof body.rev, 'number');
+    assert.not.ok('absenceReason' in body, 'PR-2: no private field on a public topic');
+  }
+  // an observer cannot read anyone's own topic (PR-2)
+  const own = await promisify(execFile)(sub, ['-h', '127.0.0.1', '-p', port, '-t', 'omstil/v1/person/+/own', '-C', '1', '-W', '2']).then(
+    (r) => r.stdout,
+    (e: { stdout?: string }) => e.stdout ?? '',
+  );
+  assert.is(own.trim(), '', 'no own topic reaches an observer');
+});
+
+const testid = (page: Page, id: string, extra = '') => page.locator(`[data-testid="${id}"]${extra}`);
+const textOf = async (l: Locator) => ((await l.count()) ? ((await l.first().textContent()) ?? '').trim() : '');
+
+up('in Chromium: pressing divert shows it on the colleague\'s phone and the reception view; decline shows everywhere', async () => {
+  const exe = needBinary('chromium', 'chromium', 'Chromium UI test');
+  if (!exe) return;
+  browser = await chromium.launch({
+    executablePath: exe,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const phone = await browser.newPage({ viewport: { width: 800, height: 480 } });
+  const colleague = await browser.newPage({ viewport: { width: 800, height: 480 } });
+  const reception = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await Promise.all([phone.goto(urls.phone!), colleague.goto(urls.colleague!), reception.goto(urls.reception!)]);
+  const me = urls.phone!.split('/phone/phone-')[1]!;
+  const them = urls.colleague!.split('/phone/phone-')[1]!;
+
+  const button = testid(phone, 'divert-button');
+  await button.waitFor({ timeout: 10_000 });
+  assert.is(await button.getAttribute('data-target'), them, 'the big button names the preferred colleague (DV-1)');
+  assert.match((await button.textContent()) ?? '', /Viderestil til/);
+  const row = testid(reception, 'reception-row', `[data-person="${me}"]`);
+  const diverted = row.locator('[data-testid="reception-diversion"]');
+  await row.waitFor();
+  assert.is(await textOf(diverted), '', 'nothing diverted yet');
+
+  await button.click();
+
+  // DV-2: the colleague's phone says the calls now come to them
+  const notice = testid(colleague, 'incoming-notice', `[data-from="${me}"]`);
+  await notice.waitFor({ timeout: 5000 });
+  assert.match((await notice.textContent()) ?? '', /kommer nu til dig/);
+  // the reception view shows where the calls go
+  const colleagueName = (await testid(colleague, 'own-name').textContent())!.trim();
+  await waitFor(async () => (await textOf(diverted)).includes(colleagueName), `reception to show "Viderestillet til ${colleagueName}"`);
+  // and the phone itself offers to undo it
+  await testid(phone, 'own-diversion', '[data-status="active"]').waitFor({ timeout: 5000 });
+  await testid(phone, 'undivert-button').waitFor({ timeout: 5000 });
+
+  // DV-2: the colleague declines; the diversion is no longer in force anywhere
+  await notice.locator('[data-testid="decline-button"]').click();
+  await notice.waitFor({ state: 'detached', timeout: 5000 });
+  await testid(phone, 'own-diversion', '[data-status="declined"]').waitFor({ timeout: 5000 });
+  await waitFor(async () => (await textOf(diverted)) === '', 'reception to drop the diversion');
+  await phone.screenshot({ path: `${dataDir}/phone-declined.png` });
+});
+
+up.run();
