@@ -58,6 +58,8 @@ export class StateMirror {
         const d = decodeJson(PersonOwn, text);
         if (!d.ok) return 'invalid';
         if (this.config?.personId !== topic.personId) return 'ignored';
+        // like the public topics: a payload about someone else is never shown as "me" (PR-2)
+        if (d.value.personId !== topic.personId) return 'invalid';
         if (this.me && d.value.rev < this.me.rev) return 'stale';
         this.me = d.value;
         return 'changed';

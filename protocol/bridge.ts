@@ -27,11 +27,12 @@ export type DeviceView = z.infer<typeof DeviceView>;
 
 export const BridgeToScreen = z.union([
   z.strictObject({ t: z.literal('view'), view: DeviceView }),
-  z.object({ t: z.literal('res') }).and(Response),
+  // strict on both sides: an intersection then refuses a key that neither side knows
+  z.strictObject({ t: z.literal('res') }).and(Response),
 ]);
 export type BridgeToScreen = { t: 'view'; view: DeviceView } | ({ t: 'res' } & Response);
 
-export const ScreenToBridge = z.object({ t: z.literal('req') }).and(Request);
+export const ScreenToBridge = z.strictObject({ t: z.literal('req') }).and(Request);
 export type ScreenToBridge = { t: 'req' } & Request;
 
 /** Path of a device's bridge WebSocket on the local HTTP server. */

@@ -132,7 +132,8 @@ export const ErrorBodySchema = z.strictObject({
   field: z.string().optional(),
 });
 
-export const Response = z.union([
+/** Discriminated by `ok`, so a refusal names the wrong field rather than the whole payload. */
+export const Response = z.discriminatedUnion('ok', [
   z.strictObject({ id: RequestId, ok: z.literal(true), data: z.unknown().optional() }),
   z.strictObject({ id: RequestId.nullable(), ok: z.literal(false), error: ErrorBodySchema }),
 ]);

@@ -6,7 +6,9 @@ import { MAX_REQUEST_BYTES, OPS, Request } from './schemas.js';
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: OmstilError };
 
 function fieldOf(issue: z.core.$ZodIssue): string {
-  return issue.path.map(String).join('.') || '(payload)';
+  // a strict object reports an unknown key at the object's path; name the key itself
+  const path = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+  return path.map(String).join('.') || '(payload)';
 }
 
 export function decodeJson<S extends z.ZodType>(schema: S, text: string): Decoded<z.infer<S>> {
@@ -38,7 +40,8 @@ export function requestIdOf(raw: unknown): string | null {
 
 /** Decodes a request payload: size, JSON, known op, then the op's schema. */
 export function decodeRequest(payload: Uint8Array | string): { ok: true; value: Request } | { ok: false; id: string | null; error: OmstilError } {
-  const size = typeof payload === 'string' ? payload.length : payload.byteLength;
+  // the limit is in bytes: a string's UTF-8 length, which is never less than its length in characters
+  const size = typeof payload === 'string' ? (payload.length > MAX_REQUEST_BYTES ? payload.length : new TextEncoder().encode(payload).byteLength) : payload.byteLength;
   if (size > MAX_REQUEST_BYTES) {
     return { ok: false, id: null, error: new OmstilError('payload-too-large', `request is ${size} bytes; the limit is ${MAX_REQUEST_BYTES}`) };
   }

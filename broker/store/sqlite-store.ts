@@ -40,10 +40,17 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     this.db = new Database(opts.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    try {
+      this.db.pragma('busy_timeout = 5000');
+      // before anything that writes: journal_mode = WAL is itself stored in the file
+      this.refuseNewer();
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.migrate();
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.upsert = this.db.prepare(
       'INSERT INTO person_state (person_id, rev, body) VALUES (?, ?, ?) ON CONFLICT(person_id) DO UPDATE SET rev = excluded.rev, body = excluded.body',
     );
@@ -54,11 +61,15 @@ export class SqliteStore implements Store {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
-  private migrate(): void {
+  private refuseNewer(): void {
     const current = this.schemaVersion;
     if (current > MIGRATIONS.length) {
       throw new Error(`database schema version ${current} is newer than this omstil (${MIGRATIONS.length}); refusing to touch it`);
     }
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!);

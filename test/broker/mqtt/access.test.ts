@@ -1,0 +1,153 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RETAINED, buildTopic, parseTopic, type TopicKind } from '../../../protocol/index.js';
+import { Directory } from '../../../broker/directory/directory.js';
+import { AccessControl, HUB_USERNAME, type Principal } from '../../../broker/mqtt/access.js';
+
+const t = suite('broker/mqtt/access');
+
+const dir = Directory.parse({
+  municipality: 'Testkommune',
+  departments: [
+    { id: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00' },
+    { id: 'jobcenter', name: 'Jobcenter', phoneHours: 'Mo-Fr 08:00-15:00' },
+  ],
+  people: [
+    { id: 'lea', name: 'Lea Leder', dept: 'familie', extension: '1000' },
+    { id: 'anna', name: 'Anna Holm', dept: 'familie', extension: '1001', leader: 'lea' },
+    { id: 'bo', name: 'Bo Jensen', dept: 'familie', extension: '1002', leader: 'lea' },
+    { id: 'carl', name: 'Carl Dahl', dept: 'jobcenter', extension: '2001' },
+  ],
+  devices: [
+    { id: 'phone-anna', kind: 'phone', person: 'anna' },
+    { id: 'phone-lea', kind: 'phone', person: 'lea' },
+    { id: 'phone-bo', kind: 'phone', person: 'bo' },
+    { id: 'phone-carl', kind: 'phone', person: 'carl' },
+    { id: 'kiosk-1', kind: 'kiosk' },
+  ],
+});
+
+const access = new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: true });
+
+function principal(clientId: string, username?: string, password?: string): Principal {
+  const r = access.authenticate(clientId, username, password);
+  if (!r.ok) throw new Error(`${clientId} should be let in: ${r.reason}`);
+  return r.principal;
+}
+
+/** Who is who in the matrix: A (anna), A's leader (lea), a colleague in A's department (bo), someone elsewhere (carl). */
+const WHO = {
+  hub: principal('omstil-hub-1', HUB_USERNAME, 'hub-secret'),
+  anna: principal('phone-anna'),
+  lea: principal('phone-lea'),
+  bo: principal('phone-bo'),
+  carl: principal('phone-carl'),
+  kiosk: principal('kiosk-1'),
+  observer: principal('mosquitto-sub-123'),
+} as const;
+type Who = keyof typeof WHO;
+const ALL = Object.keys(WHO) as Who[];
+
+interface Cell {
+  topic: string;
+  kind: TopicKind | 'foreign';
+  publish: Who[];
+  receive: Who[];
+}
+
+const T = buildTopic;
+const MATRIX: Cell[] = [
+  { kind: 'hub-status', topic: T({ kind: 'hub-status' }), publish: ['hub'], receive: ALL },
+  // a device speaks on its own birth/Will topic only; everyone may see who is online
+  { kind: 'device-status', topic: T({ kind: 'device-status', deviceId: 'phone-anna' }), publish: ['hub', 'anna'], receive: ALL },
+  { kind: 'device-status', topic: T({ kind: 'device-status', deviceId: 'kiosk-1' }), publish: ['hub', 'kiosk'], receive: ALL },
+  { kind: 'device-config', topic: T({ kind: 'device-config', deviceId: 'phone-anna' }), publish: ['hub'], receive: ['hub', 'anna'] },
+  { kind: 'device-config', topic: T({ kind: 'device-config', deviceId: 'kiosk-1' }), publish: ['hub'], receive: ['hub', 'kiosk'] },
+  // requests: only the device itself may ask; nobody but the hub reads them
+  { kind: 'device-req', topic: T({ kind: 'device-req', deviceId: 'phone-anna' }), publish: ['hub', 'anna'], receive: ['hub'] },
+  { kind: 'device-req', topic: T({ kind: 'device-req', deviceId: 'kiosk-1' }), publish: ['hub', 'kiosk'], receive: ['hub'] },
+  { kind: 'device-res', topic: T({ kind: 'device-res', deviceId: 'phone-anna' }), publish: ['hub'], receive: ['hub', 'anna'] },
+  { kind: 'person-public', topic: T({ kind: 'person-public', personId: 'anna' }), publish: ['hub'], receive: ALL },
+  // PR-2 / PR-4: A's own topic reaches A's phone, A's leader's phone and the hub, nobody else
+  { kind: 'person-own', topic: T({ kind: 'person-own', personId: 'anna' }), publish: ['hub'], receive: ['hub', 'anna', 'lea'] },
+  { kind: 'person-own', topic: T({ kind: 'person-own', personId: 'lea' }), publish: ['hub'], receive: ['hub', 'lea'] },
+  { kind: 'person-own', topic: T({ kind: 'person-own', personId: 'carl' }), publish: ['hub'], receive: ['hub', 'carl'] },
+  { kind: 'dept-public', topic: T({ kind: 'dept-public', deptId: 'familie' }), publish: ['hub'], receive: ALL },
+  { kind: 'dept-member', topic: T({ kind: 'dept-member', deptId: 'familie', personId: 'anna' }), publish: ['hub'], receive: ALL },
+  // not ours, or not a topic the protocol knows: only the hub
+  { kind: 'foreign', topic: 'omstil/v1/person/anna/secret', publish: ['hub'], receive: ['hub'] },
+  { kind: 'foreign', topic: 'omstil/v1/device/phone-anna/req/x', publish: ['hub'], receive: ['hub'] },
+  { kind: 'foreign', topic: 'other/v1/device/phone-anna/req', publish: [], receive: ['hub'] },
+];
+
+t('the matrix covers every topic kind', () => {
+  const kinds = new Set(MATRIX.map((c) => c.kind));
+  for (const k of Object.keys(RETAINED)) assert.ok(kinds.has(k as TopicKind), k);
+  for (const c of MATRIX) assert.is(parseTopic(c.topic)?.kind ?? 'foreign', c.kind, c.topic);
+});
+
+for (const cell of MATRIX) {
+  t(`ACL ${cell.topic}`, () => {
+    const pub = ALL.filter((w) => access.canPublish(WHO[w], cell.topic));
+    const recv = ALL.filter((w) => access.canReceive(WHO[w], cell.topic));
+    assert.equal(pub, cell.publish, `publish ${cell.topic}`);
+    assert.equal(recv, cell.receive, `receive ${cell.topic}`);
+  });
+}
+
+t('observers publish nothing at all', () => {
+  for (const c of MATRIX) assert.is(access.canPublish(WHO.observer, c.topic), false, c.topic);
+});
+
+t('authenticate: the hub with the right password; devices by client id; observers without a username', () => {
+  assert.equal(WHO.hub, { role: 'hub' });
+  assert.equal(WHO.anna, { role: 'device', deviceId: 'phone-anna', personId: 'anna' });
+  assert.equal(WHO.kiosk, { role: 'device', deviceId: 'kiosk-1', personId: null });
+  assert.equal(WHO.observer, { role: 'observer' });
+});
+
+t('a bad or missing hub password is refused, even with a device client id', () => {
+  for (const [clientId, pw] of [
+    ['omstil-hub-1', 'wrong'],
+    ['omstil-hub-1', undefined],
+    ['omstil-hub-1', ''],
+    ['phone-anna', 'wrong'],
+  ] as const) {
+    const r = access.authenticate(clientId, HUB_USERNAME, pw);
+    assert.is(r.ok, false, `${clientId}/${pw}`);
+    if (!r.ok) assert.match(r.reason, 'hub credentials');
+  }
+});
+
+t('an unknown client id with a username is refused', () => {
+  const r = access.authenticate('laptop', 'bob', 'pw');
+  assert.is(r.ok, false);
+  if (!r.ok) assert.match(r.reason, '"laptop"');
+});
+
+t('observers are refused when allowObservers is false; devices and the hub are not', () => {
+  const closed = new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: false });
+  const r = closed.authenticate('mosquitto-sub-123', undefined, undefined);
+  assert.is(r.ok, false);
+  assert.ok(closed.authenticate('phone-anna', undefined, undefined).ok);
+  assert.ok(closed.authenticate('x', HUB_USERNAME, 'hub-secret').ok);
+});
+
+t('the directory is read on every decision, so a reloaded directory applies at once', () => {
+  let current = dir;
+  const live = new AccessControl(() => current, { hubPassword: 'p', allowObservers: false });
+  const bo = live.authenticate('phone-bo', undefined, undefined);
+  assert.ok(bo.ok);
+  if (!bo.ok) return;
+  const own = T({ kind: 'person-own', personId: 'anna' });
+  assert.is(live.canReceive(bo.principal, own), false);
+  // bo becomes anna's leader
+  current = Directory.parse({
+    ...dir.data,
+    people: dir.data.people.map((p) => (p.id === 'anna' ? { ...p, leader: 'bo' } : p)),
+  });
+  assert.is(live.canReceive(bo.principal, own), true);
+  assert.is(live.authenticate('phone-new', undefined, undefined).ok, false);
+});
+
+t.run();

@@ -1,0 +1,122 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Directory } from '../../../broker/directory/directory.js';
+import { MAX_HOPS, checkDiversion, type Decision } from '../../../broker/policy/diversion.js';
+import { initialRecord, type PersonRecord } from '../../../broker/state/person-record.js';
+
+const t = suite('broker/policy/diversion');
+
+const NOW = new Date('2026-11-23T09:00:00+01:00');
+
+const person = (id: string, dept: string, extension: string, role: 'employee' | 'switchboard' = 'employee') => ({ id, name: id[0]!.toUpperCase() + id.slice(1), dept, extension, role });
+
+const dir = Directory.parse({
+  municipality: 'Testkommune',
+  departments: [
+    { id: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00' },
+    // DV-3: this department has a registered agreement with the switchboard
+    { id: 'borgerservice', name: 'Borgerservice', phoneHours: 'Mo-Fr 08:00-15:00', switchboardAgreement: true },
+    { id: 'administration', name: 'Administration', phoneHours: 'Mo-Fr 08:00-15:00' },
+  ],
+  people: [
+    person('anna', 'familie', '1001'),
+    person('bo', 'familie', '1002'),
+    person('carl', 'familie', '1003'),
+    person('dora', 'familie', '1004'),
+    person('emil', 'familie', '1005'),
+    person('gert', 'borgerservice', '2001'),
+    person('hanne', 'borgerservice', '2002'),
+    person('omstillingen', 'administration', '89151515', 'switchboard'),
+  ],
+  devices: [],
+});
+
+/** Records with the given diversions in place: [from, to] or [from, to, 'declined']. */
+function state(...diversions: [string, string, ('active' | 'declined')?][]): Map<string, PersonRecord> {
+  const m = new Map<string, PersonRecord>();
+  for (const [from, to, status = 'active'] of diversions) {
+    m.set(from, { ...initialRecord(from, NOW), rev: 1, diversion: { to, since: NOW.toISOString(), until: null, status, declinedBy: status === 'declined' ? to : null } });
+  }
+  return m;
+}
+
+function refused(d: Decision, code: string, rule: string): void {
+  assert.is(d.ok, false, JSON.stringify(d));
+  if (d.ok) return;
+  assert.is(d.code, code);
+  assert.is(d.rule, rule);
+  assert.is(d.field, 'args.target');
+  assert.ok(d.message.length > 0);
+}
+
+t('a plain diversion is allowed; the chain is the target', () => {
+  assert.equal(checkDiversion(dir, state(), 'anna', 'bo'), { ok: true, chain: ['bo'] });
+});
+
+t('DV-4: a diversion to a diverted target follows the chain', () => {
+  assert.equal(checkDiversion(dir, state(['bo', 'carl']), 'anna', 'bo'), { ok: true, chain: ['bo', 'carl'] });
+});
+
+t('DV-4: diverting to oneself is refused (self-diversion)', () => {
+  refused(checkDiversion(dir, state(), 'anna', 'anna'), 'self-diversion', 'DV-4');
+});
+
+t('an unknown target is refused, naming args.target', () => {
+  refused(checkDiversion(dir, state(), 'anna', 'ghost'), 'unknown-person', 'RT-1');
+});
+
+t('an unknown diverter is refused, naming the person, not the target', () => {
+  const d = checkDiversion(dir, state(), 'ghost', 'bo');
+  assert.is(d.ok, false);
+  if (!d.ok) {
+    assert.is(d.code, 'unknown-person');
+    assert.is(d.field, 'person');
+  }
+});
+
+t('DV-3: diverting to the switchboard is refused without an agreement', () => {
+  const d = checkDiversion(dir, state(), 'anna', 'omstillingen');
+  refused(d, 'switchboard-diversion', 'DV-3');
+  if (!d.ok) assert.match(d.message, 'Omstillingen');
+});
+
+t('DV-3: … and refused when the switchboard is further down the chain', () => {
+  refused(checkDiversion(dir, state(['bo', 'omstillingen']), 'anna', 'bo'), 'switchboard-diversion', 'DV-3');
+});
+
+t('DV-3: allowed when the diverter\'s department has a switchboard agreement', () => {
+  assert.equal(checkDiversion(dir, state(), 'gert', 'omstillingen'), { ok: true, chain: ['omstillingen'] });
+  // the agreement is the diverter's department's, not the middle person's
+  assert.equal(checkDiversion(dir, state(['anna', 'omstillingen']), 'gert', 'anna'), { ok: true, chain: ['anna', 'omstillingen'] });
+});
+
+t('DV-4: A→B in force, then B→A is refused as a cycle', () => {
+  refused(checkDiversion(dir, state(['anna', 'bo']), 'bo', 'anna'), 'diversion-cycle', 'DV-4');
+});
+
+t('DV-4: a longer cycle back to the diverter is refused', () => {
+  refused(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'anna']), 'anna', 'bo'), 'diversion-cycle', 'DV-4');
+});
+
+t('DV-4: a cycle further down the chain (not through the diverter) is refused, not followed forever', () => {
+  refused(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'bo']), 'anna', 'bo'), 'diversion-cycle', 'DV-4');
+});
+
+t(`DV-4: a chain of exactly ${MAX_HOPS} hops is allowed, ${MAX_HOPS + 1} is refused (chain-too-long)`, () => {
+  assert.is(MAX_HOPS, 3);
+  // anna → bo → carl → dora: three hops, the new one included
+  assert.equal(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'dora']), 'anna', 'bo'), { ok: true, chain: ['bo', 'carl', 'dora'] });
+  // anna → bo → carl → dora → emil: four
+  refused(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'dora'], ['dora', 'emil']), 'anna', 'bo'), 'chain-too-long', 'DV-4');
+});
+
+t('DV-2: a declined diversion is not in force, so it is not followed', () => {
+  // bo → carl was declined by carl: calls to bo stay with bo
+  assert.equal(checkDiversion(dir, state(['bo', 'carl', 'declined']), 'anna', 'bo'), { ok: true, chain: ['bo'] });
+  // and a declined diversion cannot close a cycle
+  assert.equal(checkDiversion(dir, state(['anna', 'bo', 'declined']), 'bo', 'anna'), { ok: true, chain: ['anna'] });
+  // nor lead to the switchboard
+  assert.equal(checkDiversion(dir, state(['bo', 'omstillingen', 'declined']), 'anna', 'bo'), { ok: true, chain: ['bo'] });
+});
+
+t.run();

@@ -1,0 +1,209 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DeptPublic, DeviceConfig, PersonOwn, PersonPublic, decodeValue } from '../../../protocol/index.js';
+import { Directory } from '../../../broker/directory/directory.js';
+import { initialRecord, revise, type DiversionRecord, type PersonRecord } from '../../../broker/state/person-record.js';
+import { deptPublic, deviceConfig, personOwn, personPublic } from '../../../broker/state/projections.js';
+
+const t = suite('broker/state/projections');
+
+const NOW = new Date('2026-11-23T09:00:00+01:00');
+const BACK = '2026-11-30T08:00:00+01:00';
+
+const dir = Directory.parse({
+  municipality: 'Testkommune',
+  departments: [
+    { id: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00' },
+    { id: 'misbrugscenter', name: 'Misbrugscenter', phoneHours: 'Mo-Fr 09:00-12:00', sensitive: true },
+    { id: 'jobcenter', name: 'Jobcenter', phoneHours: 'Mo-Fr 09:00-14:00' },
+  ],
+  people: [
+    { id: 'lea', name: 'Lea Leder', title: 'Afdelingsleder', dept: 'familie', extension: '1000' },
+    { id: 'anna', name: 'Anna Holm', title: 'Rådgiver', dept: 'familie', extension: '1001', leader: 'lea', preferred: ['bo', 'mia', 'carl', 'jens'] },
+    { id: 'bo', name: 'Bo Jensen', dept: 'familie', extension: '1002', leader: 'lea' },
+    { id: 'carl', name: 'Carl Dahl', dept: 'jobcenter', extension: '3001' },
+    { id: 'jens', name: 'Jens Lund', dept: 'jobcenter', extension: '3002' },
+    { id: 'mia', name: 'Mia Skov', dept: 'misbrugscenter', extension: '2001' },
+  ],
+  devices: [
+    { id: 'phone-anna', kind: 'phone', person: 'anna' },
+    { id: 'phone-mia', kind: 'phone', person: 'mia' },
+    { id: 'kiosk-1', kind: 'kiosk' },
+  ],
+});
+
+function rec(personId: string, patch: Partial<PersonRecord> = {}): PersonRecord {
+  return { ...initialRecord(personId, NOW), rev: 3, ...patch };
+}
+
+function diversion(to: string, status: DiversionRecord['status'] = 'active', since = NOW.toISOString()): DiversionRecord {
+  return { to, since, until: null, status, declinedBy: status === 'declined' ? to : null };
+}
+
+/** Every string anywhere in a value. */
+function strings(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v && typeof v === 'object') return [...Object.keys(v), ...Object.values(v).flatMap(strings)];
+  return [];
+}
+
+const REASONS = ['sygdom', 'Syg', 'ferie', 'kursus', 'barsel', 'lægebesøg', 'omsorgsdag', 'barnets 1. sygedag'];
+
+t('PR-2: the absence reason never appears in the public projection; the own projection has it', () => {
+  for (const reason of REASONS) {
+    const r = rec('anna', { presence: 'absent', backAt: BACK, absenceReason: reason });
+    const pub = personPublic(r, dir);
+    const json = JSON.stringify(pub);
+    assert.not.ok(json.includes(reason), `public leaks "${reason}": ${json}`);
+    assert.not.ok(strings(pub).some((s) => s.includes(reason)), reason);
+    assert.is('absenceReason' in pub, false);
+    // colleagues see when the person can be reached again
+    assert.is(pub.presence, 'absent');
+    assert.is(pub.backAt, BACK);
+    const own = personOwn(r, dir, new Map([['anna', r]]));
+    assert.is(own.absenceReason, reason);
+    assert.ok(JSON.stringify(own).includes(reason));
+  }
+});
+
+t('PR-2: the public projection is built from an allow-list: an unknown private field on the record does not leak', () => {
+  const r = { ...rec('anna', { absenceReason: 'sygdom' }), note: 'hemmelig note', privatePhone: '12345678' } as PersonRecord;
+  const pub = personPublic(r, dir);
+  assert.equal(Object.keys(pub).sort(), Object.keys(PersonPublic.shape).sort());
+  assert.not.ok(JSON.stringify(pub).includes('hemmelig'));
+  assert.not.ok(JSON.stringify(pub).includes('12345678'));
+  // and the public projection passes the strict public schema, which has no room for a reason
+  assert.ok(decodeValue(PersonPublic, pub).ok);
+  assert.is(decodeValue(PersonPublic, { ...pub, absenceReason: 'sygdom' }).ok, false);
+});
+
+t('projections pass their wire schemas', () => {
+  const records = new Map([
+    ['anna', rec('anna', { diversion: { ...diversion('bo'), until: BACK }, absenceReason: 'ferie', presence: 'away', backAt: BACK })],
+    ['bo', rec('bo')],
+  ]);
+  for (const r of records.values()) {
+    const pub = decodeValue(PersonPublic, personPublic(r, dir));
+    assert.ok(pub.ok, pub.ok ? '' : pub.error.message);
+    const own = decodeValue(PersonOwn, personOwn(r, dir, records));
+    assert.ok(own.ok, own.ok ? '' : own.error.message);
+  }
+  for (const dev of dir.devices.values()) assert.ok(decodeValue(DeviceConfig, deviceConfig(dev, dir, 2)).ok, dev.id);
+  for (const dept of dir.departments.values()) assert.ok(decodeValue(DeptPublic, deptPublic(dept, 1)).ok, dept.id);
+});
+
+t('personPublic carries the directory facts and the record state', () => {
+  const r = rec('anna', { presence: 'in-meeting', rev: 7, updatedAt: '2026-11-23T08:59:00.000Z', diversion: { ...diversion('bo'), until: BACK } });
+  assert.equal(personPublic(r, dir), {
+    personId: 'anna',
+    name: 'Anna Holm',
+    deptId: 'familie',
+    title: 'Rådgiver',
+    extension: '1001',
+    presence: 'in-meeting',
+    backAt: null,
+    diversion: { to: 'bo', toName: 'Bo Jensen', until: BACK },
+    rev: 7,
+    updatedAt: '2026-11-23T08:59:00.000Z',
+  });
+});
+
+t('personPublic of someone not in the directory throws', () => {
+  assert.throws(() => personPublic(rec('ghost'), dir), /no person ghost/);
+});
+
+t('DV-2: a declined diversion is not public, but the owner sees it with its status', () => {
+  const anna = rec('anna', { diversion: diversion('bo', 'declined') });
+  const records = new Map([
+    ['anna', anna],
+    ['bo', rec('bo')],
+  ]);
+  assert.is(personPublic(anna, dir).diversion, null);
+  assert.equal(personOwn(anna, dir, records).ownDiversion, { to: 'bo', toName: 'Bo Jensen', since: NOW.toISOString(), until: null, status: 'declined' });
+  // and the former target no longer lists it as incoming
+  assert.equal(personOwn(records.get('bo')!, dir, records).incoming, []);
+});
+
+t('an active diversion is public and in ownDiversion as active', () => {
+  const anna = rec('anna', { diversion: diversion('bo') });
+  assert.equal(personPublic(anna, dir).diversion, { to: 'bo', toName: 'Bo Jensen', until: null });
+  assert.is(personOwn(anna, dir, new Map([['anna', anna]])).ownDiversion!.status, 'active');
+  assert.is(personOwn(rec('bo'), dir, new Map()).ownDiversion, null);
+});
+
+t('DV-2: incoming lists who diverts directly to me, oldest first; not who diverts to someone diverted to me', () => {
+  const records = new Map([
+    ['anna', rec('anna', { diversion: diversion('bo', 'active', '2026-11-23T08:30:00.000Z') })],
+    ['carl', rec('carl', { diversion: diversion('bo', 'active', '2026-11-23T08:00:00.000Z') })],
+    ['lea', rec('lea', { diversion: diversion('anna') })], // lea → anna → bo: lea is anna's incoming, not bo's
+    ['jens', rec('jens', { diversion: diversion('bo', 'declined') })],
+    ['bo', rec('bo')],
+  ]);
+  assert.equal(personOwn(records.get('bo')!, dir, records).incoming, [
+    { from: 'carl', fromName: 'Carl Dahl', since: '2026-11-23T08:00:00.000Z', until: null },
+    { from: 'anna', fromName: 'Anna Holm', since: '2026-11-23T08:30:00.000Z', until: null },
+  ]);
+  assert.equal(personOwn(records.get('anna')!, dir, records).incoming.map((i) => i.from), ['lea']);
+});
+
+t('RT-1: a sensitive department publishes no personal extension; others do', () => {
+  const mia = rec('mia');
+  assert.is(personPublic(mia, dir).extension, null);
+  assert.not.ok(JSON.stringify(personPublic(mia, dir)).includes('2001'));
+  assert.is(personOwn(mia, dir, new Map()).extension, null);
+  assert.is(personPublic(rec('anna'), dir).extension, '1001');
+  // a diversion to someone in a sensitive department shows the name, never the extension
+  assert.not.ok(JSON.stringify(personPublic(rec('anna', { diversion: diversion('mia') }), dir)).includes('2001'));
+});
+
+t('deviceConfig: watch = preferred colleagues outside the own department, in preferred order', () => {
+  const c = deviceConfig(dir.devices.get('phone-anna')!, dir, 4);
+  assert.equal(c, {
+    deviceId: 'phone-anna',
+    kind: 'phone',
+    personId: 'anna',
+    deptId: 'familie',
+    preferred: ['bo', 'mia', 'carl', 'jens'],
+    watch: ['mia', 'carl', 'jens'],
+    rev: 4,
+  });
+  const m = deviceConfig(dir.devices.get('phone-mia')!, dir, 0);
+  assert.equal(m.preferred, []);
+  assert.equal(m.watch, []);
+});
+
+t("deviceConfig: a kiosk's config has no person, no department, nothing to watch", () => {
+  assert.equal(deviceConfig(dir.devices.get('kiosk-1')!, dir, 1), {
+    deviceId: 'kiosk-1',
+    kind: 'kiosk',
+    personId: null,
+    deptId: null,
+    preferred: [],
+    watch: [],
+    rev: 1,
+  });
+});
+
+t('deptPublic', () => {
+  assert.equal(deptPublic(dir.departments.get('misbrugscenter')!, 5), {
+    deptId: 'misbrugscenter',
+    name: 'Misbrugscenter',
+    phoneHours: 'Mo-Fr 09:00-12:00',
+    sensitive: true,
+    rev: 5,
+  });
+});
+
+t('revise bumps rev and updatedAt and keeps the rest', () => {
+  const r = rec('anna', { absenceReason: 'kursus' });
+  const later = new Date(NOW.getTime() + 60_000);
+  const n = revise(r, { presence: 'away' }, later);
+  assert.is(n.rev, r.rev + 1);
+  assert.is(n.updatedAt, later.toISOString());
+  assert.is(n.presence, 'away');
+  assert.is(n.absenceReason, 'kursus');
+  assert.is(r.presence, 'available', 'the old record is not changed');
+});
+
+t.run();

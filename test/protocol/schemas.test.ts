@@ -1,0 +1,464 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { z } from 'zod';
+import {
+  DeptPublic,
+  DeviceConfig,
+  DeviceStatus,
+  HubStatus,
+  MAX_REQUEST_BYTES,
+  OPS,
+  PersonOwn,
+  PersonPublic,
+  Request,
+  Response,
+  decodeJson,
+  decodeRequest,
+  decodeValue,
+} from '../../protocol/index.js';
+
+const t = suite('protocol/schemas');
+
+// ---- helpers ----
+
+/** A bad value that removes the field instead of setting it. */
+const MISSING = Symbol('missing');
+type Bad = unknown | typeof MISSING;
+
+/** A copy of `sample` with the field at dotted `path` set to `value` (or removed). */
+function withField(sample: unknown, path: string, value: Bad): unknown {
+  const copy = structuredClone(sample) as Record<string, unknown>;
+  const keys = path.split('.');
+  let node: Record<string, unknown> = copy;
+  for (const k of keys.slice(0, -1)) node = node[k] as Record<string, unknown>;
+  const last = keys[keys.length - 1]!;
+  if (value === MISSING) delete node[last];
+  else node[last] = value;
+  return copy;
+}
+
+function unwrap(s: z.core.$ZodType): z.core.$ZodType {
+  let cur = s;
+  while (cur instanceof z.ZodNullable || cur instanceof z.ZodOptional || cur instanceof z.ZodDefault) cur = cur.unwrap() as z.core.$ZodType;
+  return cur;
+}
+
+/** Every field path of an object schema, nested objects and array elements (as `.0`) included. */
+function fieldPaths(schema: z.core.$ZodType, prefix = ''): string[] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodObject) {
+    return Object.entries(s.shape as Record<string, z.core.$ZodType>).flatMap(([k, v]) => {
+      const p = prefix ? `${prefix}.${k}` : k;
+      return [p, ...fieldPaths(v, p)];
+    });
+  }
+  if (s instanceof z.ZodArray) return fieldPaths(s.element as z.core.$ZodType, `${prefix}.0`);
+  return [];
+}
+
+/** Paths of every nested strict object in a sample (root = ''). */
+function objectPaths(schema: z.core.$ZodType, prefix = ''): string[] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodObject) {
+    return [prefix, ...Object.entries(s.shape as Record<string, z.core.$ZodType>).flatMap(([k, v]) => objectPaths(v, prefix ? `${prefix}.${k}` : k))];
+  }
+  if (s instanceof z.ZodArray) return objectPaths(s.element as z.core.$ZodType, `${prefix}.0`);
+  return [];
+}
+
+function has(sample: unknown, path: string): boolean {
+  let node: unknown = sample;
+  for (const k of path.split('.')) {
+    if (node === null || typeof node !== 'object' || !(k in node)) return false;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return node !== null;
+}
+
+interface Row {
+  field: string;
+  /** values that must be refused; each refusal must name `field` (or the path given) */
+  bad: (Bad | { value: Bad; field: string })[];
+  /** values that must still be accepted (null for nullable, MISSING for optional) */
+  good?: Bad[];
+}
+
+interface SchemaCase {
+  name: string;
+  schema: z.core.$ZodType;
+  sample: unknown;
+  rows: Row[];
+}
+
+const T0 = '2026-11-23T09:00:00+01:00';
+const T1 = '2026-11-23T12:00:00.000Z';
+const NOT_TIME = ['i morgen', '2026-11-23', '2026-11-23T10:00:00', '2026-13-01T00:00:00Z', 1732348800000];
+const NOT_ID = ['Anna', 'a b', 'a/b', '+', '', '-a', 'x'.repeat(65), 7];
+const NOT_REV = [-1, 1.5, '3', null];
+const NOT_BOOL = ['true', 1, null];
+const PRESENCE_BAD = ['busy', 'Available', 3, null];
+
+const idRow = (field: string, extra: Bad[] = []): Row => ({ field, bad: [MISSING, ...NOT_ID, ...extra] });
+const timeRow = (field: string, nullable: boolean): Row => ({ field, bad: [MISSING, ...NOT_TIME, ...(nullable ? [] : [null])], ...(nullable ? { good: [null] } : {}) });
+const stringRow = (field: string, nullable: boolean): Row => ({ field, bad: [MISSING, 5, false, ...(nullable ? [] : [null])], ...(nullable ? { good: [null] } : {}) });
+
+const personPublicSample = {
+  personId: 'anna-holm',
+  name: 'Anna Holm',
+  deptId: 'borgerservice',
+  title: 'Sagsbehandler',
+  extension: '10001',
+  presence: 'away',
+  backAt: T1,
+  diversion: { to: 'bo-jensen', toName: 'Bo Jensen', until: T1 },
+  rev: 4,
+  updatedAt: T0,
+};
+
+const personPublicRows: Row[] = [
+  idRow('personId'),
+  stringRow('name', false),
+  idRow('deptId', [null]),
+  stringRow('title', true),
+  stringRow('extension', true),
+  { field: 'presence', bad: [MISSING, ...PRESENCE_BAD] },
+  timeRow('backAt', true),
+  { field: 'diversion', bad: [MISSING, 'bo-jensen', [], 5], good: [null] },
+  idRow('diversion.to', [null]),
+  stringRow('diversion.toName', false),
+  timeRow('diversion.until', true),
+  { field: 'rev', bad: [MISSING, ...NOT_REV] },
+  timeRow('updatedAt', false),
+];
+
+const cases: SchemaCase[] = [
+  {
+    name: 'DeviceStatus',
+    schema: DeviceStatus,
+    sample: { online: true, kind: 'phone', fw: '0.1.0', since: T0 },
+    rows: [
+      { field: 'online', bad: [MISSING, ...NOT_BOOL] },
+      { field: 'kind', bad: [MISSING, 'desk', 'Phone', 1, null] },
+      { field: 'fw', bad: [MISSING, 1, null, 'x'.repeat(65)], good: ['x'.repeat(64)] },
+      timeRow('since', false),
+    ],
+  },
+  {
+    name: 'DeviceConfig',
+    schema: DeviceConfig,
+    sample: { deviceId: 'phone-anna', kind: 'phone', personId: 'anna', deptId: 'familie', watch: ['bo'], preferred: ['carl', 'bo'], rev: 0 },
+    rows: [
+      idRow('deviceId', [null]),
+      { field: 'kind', bad: [MISSING, 'desk', null] },
+      { ...idRow('personId'), good: [null] },
+      { ...idRow('deptId'), good: [null] },
+      {
+        field: 'watch',
+        bad: [MISSING, null, 'bo', { value: ['Bo'], field: 'watch.0' }, { value: ['bo', 5], field: 'watch.1' }, Array.from({ length: 51 }, (_, i) => `p${i}`)],
+        good: [[], Array.from({ length: 50 }, (_, i) => `p${i}`)],
+      },
+      {
+        field: 'preferred',
+        bad: [MISSING, null, 'bo', { value: ['a b'], field: 'preferred.0' }, Array.from({ length: 51 }, (_, i) => `p${i}`)],
+        good: [[]],
+      },
+      { field: 'rev', bad: [MISSING, ...NOT_REV], good: [0] },
+    ],
+  },
+  {
+    name: 'HubStatus',
+    schema: HubStatus,
+    sample: { online: false, since: T0 },
+    rows: [{ field: 'online', bad: [MISSING, ...NOT_BOOL] }, timeRow('since', false)],
+  },
+  { name: 'PersonPublic', schema: PersonPublic, sample: personPublicSample, rows: personPublicRows },
+  {
+    name: 'PersonOwn',
+    schema: PersonOwn,
+    sample: {
+      ...personPublicSample,
+      ownDiversion: { to: 'bo-jensen', toName: 'Bo Jensen', since: T0, until: T1, status: 'active' },
+      incoming: [{ from: 'carl', fromName: 'Carl', since: T0, until: T1 }],
+      absenceReason: 'kursus',
+    },
+    rows: [
+      ...personPublicRows,
+      { field: 'ownDiversion', bad: [MISSING, 'x', 5], good: [null] },
+      idRow('ownDiversion.to', [null]),
+      stringRow('ownDiversion.toName', false),
+      timeRow('ownDiversion.since', false),
+      timeRow('ownDiversion.until', true),
+      { field: 'ownDiversion.status', bad: [MISSING, 'expired', 'Active', true, null], good: ['declined'] },
+      { field: 'incoming', bad: [MISSING, null, 'carl', { value: [5], field: 'incoming.0' }], good: [[]] },
+      idRow('incoming.0.from', [null]),
+      stringRow('incoming.0.fromName', false),
+      timeRow('incoming.0.since', false),
+      timeRow('incoming.0.until', true),
+      stringRow('absenceReason', true),
+    ],
+  },
+  {
+    name: 'DeptPublic',
+    schema: DeptPublic,
+    sample: { deptId: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00', sensitive: false, rev: 0 },
+    rows: [
+      idRow('deptId', [null]),
+      stringRow('name', false),
+      stringRow('phoneHours', false),
+      { field: 'sensitive', bad: [MISSING, ...NOT_BOOL] },
+      { field: 'rev', bad: [MISSING, ...NOT_REV] },
+    ],
+  },
+  {
+    name: 'Response (ok)',
+    schema: Response.options[0],
+    sample: { id: 'r1', ok: true, data: { chain: ['bo'] } },
+    rows: [
+      { field: 'id', bad: [MISSING, '', 'x'.repeat(65), 5, null] },
+      { field: 'ok', bad: [MISSING, 'true', 1, null] },
+      // data is opaque to the protocol: any JSON value, or none
+      { field: 'data', bad: [], good: [MISSING, null, 'x', 0, [1]] },
+    ],
+  },
+  {
+    name: 'Response (error)',
+    schema: Response.options[1],
+    sample: { id: 'r1', ok: false, error: { code: 'forbidden', message: 'nej', rule: 'PR-4', field: 'args.target' } },
+    rows: [
+      { field: 'id', bad: [MISSING, '', 'x'.repeat(65), 5], good: [null] },
+      { field: 'ok', bad: [MISSING, 'false', 0, null] },
+      { field: 'error', bad: [MISSING, 'forbidden', null, []] },
+      { field: 'error.code', bad: [MISSING, 'not-a-code', 'Forbidden', 5, null] },
+      stringRow('error.message', false),
+      { field: 'error.rule', bad: [5, null], good: [MISSING] },
+      { field: 'error.field', bad: [5, null], good: [MISSING] },
+    ],
+  },
+];
+
+const requestSamples: Record<string, unknown> = {
+  divert: { id: 'req-1', op: 'divert', args: { target: 'bo-jensen', until: T1 } },
+  undivert: { id: 'req-2', op: 'undivert', args: {} },
+  'decline-diversion': { id: 'req-3', op: 'decline-diversion', args: { from: 'carl' } },
+};
+
+const requestIdRow: Row = { field: 'id', bad: [MISSING, '', 'x'.repeat(65), 5, null] };
+const opRow: Row = { field: 'op', bad: [MISSING, 5, null, true] };
+const argsRow: Row = { field: 'args', bad: [MISSING, 'x', null, [], 5] };
+const requestRows: Record<string, Row[]> = {
+  divert: [
+    requestIdRow,
+    opRow,
+    argsRow,
+    idRow('args.target', [null]),
+    { field: 'args.until', bad: NOT_TIME, good: [MISSING, null] },
+  ],
+  undivert: [requestIdRow, opRow, { ...argsRow, bad: [...argsRow.bad, { value: { target: 'bo' }, field: 'args.target' }] }],
+  'decline-diversion': [requestIdRow, opRow, argsRow, idRow('args.from', [null])],
+};
+
+// Requests are checked through both decodeValue(Request) and decodeRequest (the wire path).
+for (const op of OPS) {
+  const option = Request.options.find((o) => o.shape.op.value === op);
+  cases.push({ name: `Request ${op}`, schema: option!, sample: requestSamples[op], rows: requestRows[op]! });
+}
+
+// ---- the table covers every field ----
+
+t('the table has a request sample and rows for every op', () => {
+  assert.equal(Object.keys(requestSamples).sort(), [...OPS].sort());
+  assert.equal(Object.keys(requestRows).sort(), [...OPS].sort());
+  assert.is(Request.options.length, OPS.length);
+});
+
+t('Response is covered option by option', () => {
+  assert.is(Response.options.length, 2);
+});
+
+for (const c of cases) {
+  t(`${c.name}: the table covers every field of the schema, and only real fields`, () => {
+    const paths = fieldPaths(c.schema);
+    const rows = c.rows.map((r) => r.field);
+    assert.equal([...rows].sort(), [...new Set(paths)].sort());
+  });
+
+  t(`${c.name}: every field has a refusal test, or is declared to accept anything`, () => {
+    for (const r of c.rows) assert.ok(r.bad.length > 0 || (r.good?.length ?? 0) > 0, r.field);
+  });
+
+  t(`${c.name}: the sample has every field filled in`, () => {
+    for (const p of fieldPaths(c.schema)) assert.ok(has(c.sample, p), p);
+  });
+
+  t(`${c.name}: the valid sample passes`, () => {
+    const d = decodeValue(c.schema as z.ZodType, c.sample);
+    assert.ok(d.ok, d.ok ? '' : d.error.message);
+    if (d.ok) assert.equal(d.value, c.sample);
+  });
+
+  for (const row of c.rows) {
+    for (const b of row.bad) {
+      const { value, field } = typeof b === 'object' && b !== null && 'field' in b && 'value' in b ? (b as { value: Bad; field: string }) : { value: b as Bad, field: row.field };
+      const label = value === MISSING ? 'missing' : JSON.stringify(value)?.slice(0, 40);
+      t(`${c.name}: ${row.field} = ${label} is refused naming ${field}`, () => {
+        const bad = withField(c.sample, row.field, value);
+        const d = decodeValue(c.schema as z.ZodType, bad);
+        assert.is(d.ok, false);
+        if (d.ok) return;
+        assert.is(d.error.code, 'invalid-payload');
+        assert.is(d.error.field, field);
+        assert.ok(d.error.message.startsWith(`${field}: `), d.error.message);
+        if (c.name.startsWith('Request')) {
+          const r = decodeRequest(JSON.stringify(bad));
+          assert.is(r.ok, false);
+          if (r.ok) return;
+          assert.is(r.error.code, 'invalid-payload');
+          assert.is(r.error.field, field);
+          // the request id is kept whenever it is usable, so the reply can be correlated
+          assert.is(r.id, row.field === 'id' ? null : (c.sample as { id: string }).id);
+        }
+        if (c.schema === Response.options[0] || c.schema === Response.options[1]) {
+          const whole = decodeValue(Response, bad);
+          assert.is(whole.ok, false);
+          if (!whole.ok) assert.is(whole.error.field, field, 'through the Response union');
+        }
+      });
+    }
+    for (const value of row.good ?? []) {
+      const label = value === MISSING ? 'missing' : JSON.stringify(value)?.slice(0, 40);
+      t(`${c.name}: ${row.field} = ${label} is accepted`, () => {
+        const good = withField(c.sample, row.field, value);
+        const d = decodeValue(c.schema as z.ZodType, good);
+        assert.ok(d.ok, d.ok ? '' : d.error.message);
+        if (c.name.startsWith('Request')) assert.ok(decodeRequest(JSON.stringify(good)).ok);
+      });
+    }
+  }
+
+  t(`${c.name}: an unknown extra field is refused at every level (strict objects), naming it`, () => {
+    for (const at of objectPaths(c.schema)) {
+      const bad = structuredClone(c.sample) as Record<string, unknown>;
+      let node = bad;
+      if (at) for (const k of at.split('.')) node = node[k] as Record<string, unknown>;
+      node.extra = 1;
+      const field = at ? `${at}.extra` : 'extra';
+      const d = decodeValue(c.schema as z.ZodType, bad);
+      assert.is(d.ok, false, field);
+      if (!d.ok) {
+        assert.is(d.error.code, 'invalid-payload');
+        assert.is(d.error.field, field);
+      }
+    }
+  });
+}
+
+// ---- the wire path of requests ----
+
+t('decodeRequest accepts every valid request, as text and as bytes', () => {
+  for (const op of OPS) {
+    const text = JSON.stringify(requestSamples[op]);
+    for (const payload of [text, new TextEncoder().encode(text)]) {
+      const r = decodeRequest(payload);
+      assert.ok(r.ok, op);
+      if (r.ok) assert.equal(r.value, requestSamples[op]);
+    }
+  }
+});
+
+t('not JSON → bad-json, with no id', () => {
+  for (const text of ['', '{', 'divert', '{"id":"a",}', "{'id':'a'}"]) {
+    const r = decodeRequest(text);
+    assert.is(r.ok, false, text);
+    if (!r.ok) {
+      assert.is(r.error.code, 'bad-json');
+      assert.is(r.id, null);
+    }
+  }
+  const j = decodeJson(HubStatus, 'nope');
+  assert.is(j.ok, false);
+  if (!j.ok) assert.is(j.error.code, 'bad-json');
+});
+
+t('JSON that is not an object → invalid-payload for the whole payload', () => {
+  for (const text of ['null', '[]', '"divert"', '42', 'true']) {
+    const r = decodeRequest(text);
+    assert.is(r.ok, false, text);
+    if (!r.ok) {
+      assert.is(r.error.code, 'invalid-payload');
+      assert.is(r.error.field, '(payload)');
+      assert.is(r.id, null);
+    }
+  }
+});
+
+t('unknown op → unknown-op naming op, with the request id kept', () => {
+  const r = decodeRequest(JSON.stringify({ id: 'req-9', op: 'transfer', args: {} }));
+  assert.is(r.ok, false);
+  if (r.ok) return;
+  assert.is(r.error.code, 'unknown-op');
+  assert.is(r.error.field, 'op');
+  assert.is(r.id, 'req-9');
+  assert.match(r.error.message, 'transfer');
+  for (const op of OPS) assert.match(r.error.message, op);
+});
+
+t('unknown op with an unusable id → unknown-op, id null', () => {
+  const r = decodeRequest(JSON.stringify({ id: 5, op: 'DIVERT', args: {} }));
+  assert.is(r.ok, false);
+  if (!r.ok) {
+    assert.is(r.error.code, 'unknown-op');
+    assert.is(r.id, null);
+  }
+});
+
+/** A valid undivert request padded with JSON whitespace to exactly `bytes` bytes. */
+function padded(bytes: number): string {
+  const text = JSON.stringify(requestSamples.undivert);
+  return text.slice(0, -1) + ' '.repeat(bytes - text.length) + '}';
+}
+
+t('a request of exactly MAX_REQUEST_BYTES is read; one byte more is payload-too-large, unread', () => {
+  const fits = padded(MAX_REQUEST_BYTES);
+  assert.is(fits.length, MAX_REQUEST_BYTES);
+  assert.ok(decodeRequest(fits).ok);
+  assert.ok(decodeRequest(new TextEncoder().encode(fits)).ok);
+  const over = padded(MAX_REQUEST_BYTES + 1);
+  for (const payload of [over, new TextEncoder().encode(over)]) {
+    const r = decodeRequest(payload);
+    assert.is(r.ok, false);
+    if (!r.ok) {
+      assert.is(r.error.code, 'payload-too-large');
+      assert.is(r.id, null); // refused unread: not even the id is parsed
+    }
+  }
+});
+
+t('the size limit counts bytes, not characters: the same payload gives the same answer as text and as bytes', () => {
+  // 'ø' is two bytes in UTF-8: 9000 of them is under the limit in characters, over it in bytes
+  const text = JSON.stringify({ id: 'req-1', op: 'divert', args: { target: 'ø'.repeat(9000) } });
+  assert.ok(text.length < MAX_REQUEST_BYTES);
+  const bytes = new TextEncoder().encode(text);
+  assert.ok(bytes.byteLength > MAX_REQUEST_BYTES);
+  const asBytes = decodeRequest(bytes);
+  const asText = decodeRequest(text);
+  assert.is(asBytes.ok, false);
+  assert.is(asText.ok, false);
+  if (!asBytes.ok && !asText.ok) {
+    assert.is(asBytes.error.code, 'payload-too-large');
+    assert.is(asText.error.code, 'payload-too-large');
+  }
+});
+
+t('error bodies carry code, field and message, and leave out what is unset', () => {
+  const r = decodeRequest(JSON.stringify({ id: 'req-1', op: 'divert', args: { target: 'Bo' } }));
+  assert.is(r.ok, false);
+  if (r.ok) return;
+  const body = r.error.toBody();
+  assert.is(body.code, 'invalid-payload');
+  assert.is(body.field, 'args.target');
+  assert.is('rule' in body, false);
+  const reply = { id: r.id, ok: false as const, error: body };
+  assert.ok(decodeValue(Response, reply).ok, 'a refusal is itself a valid Response');
+});
+
+t.run();
