@@ -27,6 +27,8 @@ export function checkDiversion(dir: Directory, records: ReadonlyMap<string, Pers
   if (toId === fromId) return refuse('self-diversion', 'DV-4', 'a phone cannot be diverted to itself');
 
   const agreement = dir.departments.get(from.dept)?.switchboardAgreement ?? false;
+  // DV-4 counts the whole path a call takes: people already diverted to `fromId` add their hops
+  const upstream = hopsInto(records, fromId);
   const chain = [toId];
   let current = toId;
   for (;;) {
@@ -35,14 +37,27 @@ export function checkDiversion(dir: Directory, records: ReadonlyMap<string, Pers
       return refuse('switchboard-diversion', 'DV-3', `calls may not be sent back to the switchboard (${person.name})`);
     }
     const next = activeDiversion(records.get(current))?.to;
-    if (next === undefined) return { ok: true, chain };
+    if (next === undefined) break;
     if (next === fromId || chain.includes(next)) {
       return refuse('diversion-cycle', 'DV-4', `${to.name}'s phone leads back to ${from.name}: the calls would go round in circles`);
     }
     chain.push(next);
-    if (chain.length > MAX_HOPS) {
-      return refuse('chain-too-long', 'DV-4', `the calls would pass more than ${MAX_HOPS} phones before anyone answers`);
-    }
     current = next;
   }
+  if (upstream + chain.length > MAX_HOPS) {
+    return refuse('chain-too-long', 'DV-4', `the calls would pass more than ${MAX_HOPS} phones before anyone answers`);
+  }
+  return { ok: true, chain };
+}
+
+/** The longest run of diversions in force that ends at `personId` (0 when nobody diverts to them). */
+function hopsInto(records: ReadonlyMap<string, PersonRecord>, personId: string, seen = new Set<string>()): number {
+  seen.add(personId);
+  let longest = 0;
+  for (const rec of records.values()) {
+    if (activeDiversion(rec)?.to === personId && !seen.has(rec.personId)) {
+      longest = Math.max(longest, 1 + hopsInto(records, rec.personId, seen));
+    }
+  }
+  return longest;
 }

@@ -1,7 +1,7 @@
 /**
  * The omstil command line: `up` (everything in one process), `hub`, `sim`.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.js';
 import { DirectoryError } from '../../broker/directory/directory.js';
 import { resolveDirectory, startHubService } from '../../broker/main.js';
@@ -14,7 +14,7 @@ const envHelp = '\nEnvironment (overrides the config file; flags override both):
 
 const int = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not a whole number: ${v}`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`not a whole number: ${v}`);
   return n;
 };
 

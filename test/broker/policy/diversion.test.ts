@@ -119,4 +119,13 @@ t('DV-2: a declined diversion is not in force, so it is not followed', () => {
   assert.equal(checkDiversion(dir, state(['bo', 'omstillingen', 'declined']), 'anna', 'bo'), { ok: true, chain: ['bo'] });
 });
 
+t('DV-4: hops of calls already diverted to the diverter count too', () => {
+  // emil → anna is in force; anna → bo → carl → dora would make emil's callers pass 4 phones
+  refused(checkDiversion(dir, state(['emil', 'anna'], ['bo', 'carl'], ['carl', 'dora']), 'anna', 'bo'), 'chain-too-long', 'DV-4');
+  // with one hop fewer downstream it is exactly 3 and allowed
+  assert.equal(checkDiversion(dir, state(['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo'), { ok: true, chain: ['bo', 'carl'] });
+  // two people upstream in a row count as two hops
+  refused(checkDiversion(dir, state(['dora', 'emil'], ['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo'), 'chain-too-long', 'DV-4');
+});
+
 t.run();
