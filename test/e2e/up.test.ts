@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
+import mqtt from 'mqtt';
 import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -69,6 +70,17 @@ up('mosquitto_sub on the printed port receives retained omstil/v1/person/+/publi
     (e: { stdout?: string }) => e.stdout ?? '',
   );
   assert.is(own.trim(), '', 'no own topic reaches an observer');
+});
+
+up('MQTT over WebSocket (for browsers and tools) serves the same retained state', async () => {
+  const client = await mqtt.connectAsync(urls['mqtt-ws']!, { clientId: 'ws-observer', reconnectPeriod: 0 });
+  try {
+    const got = new Promise<string>((resolve) => client.once('message', (topic) => resolve(topic)));
+    await client.subscribeAsync('omstil/v1/person/+/public', { qos: 1 });
+    assert.match(await got, /^omstil\/v1\/person\/[a-z0-9-]+\/public$/);
+  } finally {
+    await client.endAsync(true);
+  }
 });
 
 const testid = (page: Page, id: string, extra = '') => page.locator(`[data-testid="${id}"]${extra}`);

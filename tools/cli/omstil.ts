@@ -8,6 +8,8 @@ import { resolveDirectory, startHubService } from '../../broker/main.js';
 import { createLogger, type Logger } from '../../protocol/index.js';
 import { startSimulation } from '../../simulator/main.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
+import { demoDirectory } from '../../simulator/demo/demo-directory.js';
+import { writeFileSync } from 'node:fs';
 import { stderrSink } from '../log-sink.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
@@ -151,6 +153,18 @@ common(program.command('sim'))
     const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks });
     onStop(() => sim.stop());
     process.stdout.write([`omstil sim is up: ${sim.fleet.phones.length} phones, ${sim.fleet.kiosks.length} kiosks`, line('devices', `${sim.bridge.url}/`)].join('\n') + '\n');
+  });
+
+program
+  .command('demo-directory')
+  .description('write the demo municipality\'s directory as JSON: a starting point for your own --directory file')
+  .option('--people-per-dept <n>', 'people (each with a phone) per department', int, 4)
+  .option('--kiosks <n>', 'reception kiosks', int, 2)
+  .option('-o, --out <file>', 'write to a file instead of stdout')
+  .action((o: { peoplePerDept: number; kiosks: number; out?: string }) => {
+    const json = JSON.stringify(demoDirectory({ peoplePerDept: o.peoplePerDept, kiosks: o.kiosks }), null, 2) + '\n';
+    if (o.out) writeFileSync(o.out, json);
+    else process.stdout.write(json);
   });
 
 program.parseAsync().catch((err: unknown) => {
