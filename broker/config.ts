@@ -70,8 +70,10 @@ export function loadConfig(opts: { file?: string | null; env?: NodeJS.ProcessEnv
   for (const [name, { key, type }] of Object.entries(ENV)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    if (type === 'number') fromEnv[key] = Number(v);
-    else if (type === 'port-or-off') fromEnv[key] = v === 'off' ? null : Number(v);
+    // a blank or non-numeric value stays a string, so the schema names it instead of reading it as 0
+    const num = (x: string) => (/^\s*-?\d+(\.\d+)?\s*$/.test(x) ? Number(x) : x);
+    if (type === 'number') fromEnv[key] = num(v);
+    else if (type === 'port-or-off') fromEnv[key] = v === 'off' ? null : num(v);
     // anything else stays a string, so the schema refuses it by name instead of reading it as false
     else if (type === 'boolean') fromEnv[key] = v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v;
     else fromEnv[key] = v;
@@ -81,8 +83,10 @@ export function loadConfig(opts: { file?: string | null; env?: NodeJS.ProcessEnv
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     const key = i.path.map(String).join('.');
+    // name where the bad value came from: a flag, the environment or the file
     const envName = Object.entries(ENV).find(([, e]) => e.key === key)?.[0];
-    throw new ConfigError(`config ${key}${envName ? ` (${envName})` : ''}: ${i.message}`);
+    const source = key in overrides ? 'command line' : envName && key in fromEnv ? envName : opts.file && key in fromFile ? opts.file : null;
+    throw new ConfigError(`config ${key}${source ? ` (${source})` : ''}: ${i.message}`);
   }
   return parsed.data;
 }

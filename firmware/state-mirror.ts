@@ -50,7 +50,8 @@ export class StateMirror {
       case 'device-config': {
         if (topic.deviceId !== this.deviceId) return 'ignored';
         const d = decodeJson(DeviceConfig, text);
-        if (!d.ok) return 'invalid';
+        if (!d.ok || d.value.deviceId !== this.deviceId) return 'invalid';
+        if (this.config && d.value.rev < this.config.rev) return 'stale';
         this.config = d.value;
         return 'changed';
       }
@@ -68,6 +69,7 @@ export class StateMirror {
       case 'dept-member': {
         const d = decodeJson(PersonPublic, text);
         if (!d.ok || d.value.personId !== topic.personId) return 'invalid';
+        if (topic.kind === 'dept-member' && d.value.deptId !== topic.deptId) return 'invalid';
         const prev = this.people.get(topic.personId);
         if (prev && d.value.rev < prev.rev) return 'stale';
         this.people.set(topic.personId, d.value);

@@ -43,7 +43,7 @@ export function decodeRequest(payload: Uint8Array | string): { ok: true; value: 
   // the limit is in bytes: a string's UTF-8 length, which is never less than its length in characters
   const size = typeof payload === 'string' ? (payload.length > MAX_REQUEST_BYTES ? payload.length : new TextEncoder().encode(payload).byteLength) : payload.byteLength;
   if (size > MAX_REQUEST_BYTES) {
-    return { ok: false, id: null, error: new OmstilError('payload-too-large', `request is ${size} bytes; the limit is ${MAX_REQUEST_BYTES}`) };
+    return { ok: false, id: null, error: new OmstilError('payload-too-large', `request is over the limit of ${MAX_REQUEST_BYTES} bytes`) };
   }
   const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
   let raw: unknown;

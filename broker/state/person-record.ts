@@ -41,7 +41,10 @@ export function revise(rec: PersonRecord, patch: Partial<Omit<PersonRecord, 'per
   return { ...rec, ...patch, rev: rec.rev + 1, updatedAt: now.toISOString() };
 }
 
-/** Is this person's diversion in force (active and not expired)? */
+/**
+ * The person's diversion if it is in force (not declined). A diversion whose `until` has
+ * passed is ended by the hub's sweep (every second), which bumps the revision and tells devices.
+ */
 export function activeDiversion(rec: PersonRecord | undefined): DiversionRecord | null {
   return rec?.diversion?.status === 'active' ? rec.diversion : null;
 }

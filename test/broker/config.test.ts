@@ -138,6 +138,15 @@ t('a bad value in the file or in an override names the field', () => {
   assert.match(o.message, 'config simPhones');
 });
 
+t('the error names where the bad value came from: file, environment or command line', () => {
+  const f = file('bad-src.json', { mqttPort: 'high' });
+  assert.match(configError(() => loadConfig({ file: f, env: {} })).message, `config mqttPort (${f})`);
+  assert.match(configError(() => loadConfig({ file: f, env: { OMSTIL_MQTT_PORT: 'x' } })).message, 'config mqttPort (OMSTIL_MQTT_PORT)');
+  assert.match(configError(() => loadConfig({ env: { OMSTIL_MQTT_PORT: '1' }, overrides: { mqttPort: -5 } })).message, 'config mqttPort (command line)');
+  // a blank number is an error, not port 0
+  assert.match(configError(() => loadConfig({ env: { OMSTIL_HTTP_PORT: '  ' } })).message, 'config httpPort (OMSTIL_HTTP_PORT)');
+});
+
 t('an unknown key in the file is refused (strict), naming the key', () => {
   const e = configError(() => loadConfig({ file: file('typo.json', { mqttport: 1 }), env: {} }));
   assert.match(e.message, 'mqttport');

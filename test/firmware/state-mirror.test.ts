@@ -203,4 +203,18 @@ t('view(): a kiosk mirror has no me and no preferred', () => {
   assert.equal(v.preferred, []);
 });
 
+t('a config naming another device, or older than the one shown, is not taken', () => {
+  const { m, apply } = setup();
+  assert.is(apply(topics.config(), { ...config, rev: 2 }), 'changed');
+  assert.is(apply(topics.config(), { ...config, deviceId: 'phone-bo', personId: 'bo' }), 'invalid');
+  assert.is(apply(topics.config(), { ...config, rev: 1, personId: 'bo' }), 'stale');
+  assert.is(m.config?.personId, 'anna');
+});
+
+t('a department member payload must belong to the department of its topic', () => {
+  const { m, apply } = setup();
+  assert.is(apply(topics.member('carl'), person('carl', 'Carl Dahl', 1, { deptId: 'jobcenter' })), 'invalid');
+  assert.is(m.people.has('carl'), false);
+});
+
 t.run();
