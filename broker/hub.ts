@@ -38,11 +38,6 @@ export interface HubOptions {
   reconcileIntervalMs?: number;
 }
 
-export interface HubEvents {
-  /** after a change is committed and published */
-  onChange?: (changed: readonly PersonRecord[]) => void;
-}
-
 const HUB_CLIENT_ID = 'omstil-hub';
 
 export class Hub {
@@ -54,7 +49,6 @@ export class Hub {
   /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
   private readonly publicSent = new Map<string, string>();
   private readonly log: Logger;
-  events: HubEvents = {};
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.logger;
@@ -186,7 +180,6 @@ export class Hub {
     for (const rec of changed) this.records.set(rec.personId, rec);
     for (const rec of changed) this.publishPerson(rec);
     void this.pushForwards(changed);
-    this.events.onChange?.(changed);
   }
 
   private sweep(): void {

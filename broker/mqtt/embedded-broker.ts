@@ -33,10 +33,6 @@ export class EmbeddedBroker {
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
-  get connectedClients(): number {
-    return this.aedes?.connectedClients ?? 0;
-  }
-
   async start(): Promise<void> {
     const { access, logger } = this.opts;
     const aedes = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
