@@ -10,6 +10,26 @@ const FIRST = ['Anna', 'Bo', 'Camilla', 'Dorthe', 'Emil', 'Frida', 'Gitte', 'Hen
 const LAST = ['Holm', 'Jensen', 'Nielsen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Jørgensen', 'Petersen', 'Madsen', 'Kristensen', 'Olsen', 'Thomsen', 'Poulsen', 'Knudsen', 'Mortensen', 'Møller', 'Dahl', 'Bech', 'Lund', 'Krogh', 'Skov', 'Vestergaard', 'Friis', 'Bak', 'Kjær', 'Østergaard'];
 const TITLES = ['Sagsbehandler', 'Rådgiver', 'Konsulent', 'Administrativ medarbejder', 'Specialist'];
 
+/** RT-1/RT-2: what each department does, as reception searches for it. */
+const TASKS: Record<string, string[]> = {
+  borgerservice: ['pas', 'kørekort', 'sundhedskort', 'flytning', 'NemID', 'MitID', 'folkepension'],
+  administration: ['byråd', 'aktindsigt', 'klage'],
+  'social-arbejdsmarked': ['handicap', 'hjælpemidler', 'bostøtte'],
+  jobcenter: ['ledighed', 'jobsøgning', 'ressourceforløb', 'fleksjob'],
+  familie: ['børnesager', 'underretning', 'familiebehandling', 'samvær'],
+  betalingskontor: ['restance', 'adressekontrol', 'betaling', 'inddrivelse'],
+  daginstitution: ['daginstitution', 'forældrebetaling', 'friplads', 'pasningsgaranti'],
+  kontanthjaelp: ['kontanthjælp', 'sygedagpenge', 'uddannelseshjælp'],
+  visitationen: ['hjemmehjælp', 'plejebolig', 'madservice'],
+  'miljo-teknik': ['byggetilladelse', 'affald', 'vej', 'spildevand'],
+  ppr: ['skolepsykolog', 'tale-høre', 'specialundervisning'],
+  misbrugscenter: ['misbrug', 'rådgivning', 'behandling'],
+  'born-skole': ['skoleindskrivning', 'skolebus', 'SFO'],
+  'kultur-borgerservice': ['bibliotek', 'kultur', 'foreninger', 'lokaler'],
+  kirkegaard: ['gravsted', 'begravelse', 'urnenedsættelse'],
+};
+const DISTRICTS = ['Nord', 'Syd', 'Øst', 'Vest'];
+
 /** Departments whose personal extensions are never published (RT-1). */
 const SENSITIVE = new Set(['misbrugscenter']);
 
@@ -39,8 +59,12 @@ export function demoDirectory(opts: DemoOptions = {}): DirectoryData {
     id: e.id === 'borgerservice-telefon' ? 'borgerservice' : e.id,
     name: e.id === 'borgerservice-telefon' ? 'Borgerservice' : e.name,
     phoneHours: e.hours,
+    tasks: TASKS[e.id === 'borgerservice-telefon' ? 'borgerservice' : e.id] ?? [],
     sensitive: SENSITIVE.has(e.id),
     switchboardAgreement: false,
+    callbackWorkdays: 1 as const,
+    web: 'https://www.randers.dk/',
+    digitalMail: true,
   }));
   const people: DirectoryData['people'] = [];
   const used = new Set<string>();
@@ -61,6 +85,9 @@ export function demoDirectory(opts: DemoOptions = {}): DirectoryData {
         extension: String(10000 + d * 1000 + i),
         leader: null,
         preferred: [],
+        competencies: (TASKS[dept.id] ?? []).filter((_, k) => k % perDept === i % perDept),
+        // RT-1: caseworkers split the citizens by CPR birth date; everyone else by district
+        caseSplit: i === 0 ? null : i % 2 ? { birthDays: i === 1 ? [1, 15] : [16, 31], districts: [] } : { birthDays: null, districts: [DISTRICTS[i % DISTRICTS.length]!] },
         role: 'employee',
       });
     }
@@ -80,8 +107,18 @@ export function demoDirectory(opts: DemoOptions = {}): DirectoryData {
     });
   });
   // DV-3: the switchboard, a target diversions must never use
-  people.push({ id: 'omstillingen', name: 'Omstillingen', title: 'Hovednummer', dept: 'administration', extension: '89151515', leader: null, preferred: [], role: 'switchboard' });
+  people.push({ id: 'omstillingen', name: 'Omstillingen', title: 'Hovednummer', dept: 'administration', extension: '89151515', leader: null, preferred: [], competencies: [], caseSplit: null, role: 'switchboard' });
+  // PH-4: each department answers on a group number: everyone but the leader
+  const groups: DirectoryData['groups'] = departments.map((dept, d) => ({
+    id: `${dept.id}-gruppe`,
+    name: `${dept.name}, fællesnummer`,
+    dept: dept.id,
+    number: String(10000 + d * 1000 + 900),
+    members: byDept[d]!.filter((_, i) => i > 0 || byDept[d]!.length === 1).map((p) => p.id),
+    phoneHours: null,
+    tasks: [],
+  }));
   const devices: DirectoryData['devices'] = people.filter((p) => p.role === 'employee').map((p) => ({ id: `phone-${p.id}`, kind: 'phone' as const, person: p.id }));
   for (let k = 1; k <= kiosks; k++) devices.push({ id: `kiosk-${k}`, kind: 'kiosk', person: null });
-  return { municipality: 'Omstil Kommune (demo)', departments, people, devices };
+  return { municipality: 'Omstil Kommune (demo)', settings: { maxHops: 3 }, departments, groups, people, devices };
 }
