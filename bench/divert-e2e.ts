@@ -38,7 +38,7 @@ export async function benchDivert(opts: { peoplePerDept: number; kiosks: number;
   const directory = Directory.parse(demoDirectory(demo));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'omstil-bench-'));
   const pbx = new SimulatedPbx();
-  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: null, dataDir, logLevel: 'silent' } });
+  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: null, apiPort: null, dataDir, logLevel: 'silent' } });
   const hub = await startHubService(config, { logger: silentLogger, pbx, directory });
   const here = path.dirname(fileURLToPath(import.meta.url));
   const farm = fork(path.join(here, 'device-farm.ts'), [hub.mqttUrl, JSON.stringify(demo)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

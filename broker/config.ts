@@ -14,13 +14,17 @@ export const Config = z.strictObject({
   wsPort: z.number().int().min(0).max(65535).nullable().default(9001),
   /** device UI and bridge (simulated devices) */
   httpPort: z.number().int().min(0).max(65535).default(8080),
+  /** the hub's admin API (HTTP, bearer token); null disables it */
+  apiPort: z.number().int().min(0).max(65535).nullable().default(8090),
+  /** the admin API's bearer token; null: generated once and kept in `<dataDir>/admin-token` */
+  adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   /** external broker (mqtt://, mqtts://, ws://); null runs the embedded broker */
   mqttUrl: z.string().url().nullable().default(null),
   /** the hub's password on an external broker (username omstil-hub) */
   mqttPassword: z.string().nullable().default(null),
   /** where the SQLite database lives */
   dataDir: z.string().default('.omstil'),
-  /** directory file (JSON); null uses the built-in demo municipality */
+  /** directory file (JSON or CSV) imported at start; null uses the imported one, or the built-in demo municipality */
   directory: z.string().nullable().default(null),
   /** 'full': every commit synced to disk (survives power loss); 'normal': survives a process crash */
   sync: z.enum(['full', 'normal']).default('full'),
@@ -39,6 +43,8 @@ export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' 
   OMSTIL_MQTT_PORT: { key: 'mqttPort', type: 'number' },
   OMSTIL_WS_PORT: { key: 'wsPort', type: 'port-or-off' },
   OMSTIL_HTTP_PORT: { key: 'httpPort', type: 'number' },
+  OMSTIL_API_PORT: { key: 'apiPort', type: 'port-or-off' },
+  OMSTIL_ADMIN_TOKEN: { key: 'adminToken', type: 'string' },
   OMSTIL_MQTT_URL: { key: 'mqttUrl', type: 'string' },
   OMSTIL_MQTT_PASSWORD: { key: 'mqttPassword', type: 'string' },
   OMSTIL_DATA_DIR: { key: 'dataDir', type: 'string' },

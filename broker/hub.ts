@@ -1,7 +1,8 @@
 /**
- * The hub: the single source of truth. Takes requests from devices over MQTT, applies them
- * through the policy, commits them, then publishes the per-audience projections (retained)
- * and keeps the PBX in step. Works against the embedded broker or any external MQTT broker.
+ * The hub: the single source of truth. Every change — a phone's request, the admin API, a
+ * calendar, the PBX, time itself — goes through `execute` (or `refresh`): the policy decides,
+ * the store commits, then the per-audience projections are published (retained) and the PBX
+ * is kept in step. Works against the embedded broker or any external MQTT broker.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import {
@@ -12,12 +13,16 @@ import {
   parseTopic,
   type Clock,
   type Logger,
-  type Request,
   type Response,
 } from '../protocol/index.js';
-import type { Directory } from './directory/directory.js';
+import { Directory } from './directory/directory.js';
 import type { PbxPort } from './pbx/pbx-port.js';
-import { expireDiversions, handleRequest } from './requests/handle-request.js';
+import { applyCommand, type Actor, type Command } from './policy/commands.js';
+import type { PolicyState } from './policy/policy-state.js';
+import { nextDue, refresh } from './policy/refresh.js';
+import { resolveCall, type CallResolution } from './policy/resolve-call.js';
+import { actorForDevice, requestToCommand } from './requests/handle-request.js';
+import { initialDeptRecord, type DeptRecord } from './state/dept-record.js';
 import { initialRecord, activeDiversion, type PersonRecord } from './state/person-record.js';
 import { deptPublic, deviceConfig, personOwn, personPublic } from './state/projections.js';
 import type { Store } from './store/store.js';
@@ -25,6 +30,8 @@ import { HUB_USERNAME } from './mqtt/access.js';
 
 export interface HubOptions {
   directory: Directory;
+  /** the directory's version in the store (device configs carry it as their rev) */
+  directoryVersion?: number;
   store: Store;
   pbx: PbxPort;
   mqttUrl: string;
@@ -32,7 +39,7 @@ export interface HubOptions {
   mqttPassword: string;
   clock: Clock;
   logger: Logger;
-  /** how often timed diversions are checked for their end */
+  /** how often the hub checks whether time has changed something (an end, phone hours, a new import) */
   sweepIntervalMs?: number;
   /** how often the PBX is read back and repaired */
   reconcileIntervalMs?: number;
@@ -42,31 +49,53 @@ const HUB_CLIENT_ID = 'omstil-hub';
 
 export class Hub {
   private client: MqttClient | null = null;
-  private readonly records = new Map<string, PersonRecord>();
+  private dir: Directory;
+  private dirVersion: number;
+  private readonly people = new Map<string, PersonRecord>();
+  private readonly depts = new Map<string, DeptRecord>();
   private readonly timers: NodeJS.Timeout[] = [];
-  /** forwards the PBX is known to have: extension → target extension */
+  /** forwards the PBX is known to have: extension → target number */
   private applied = new Map<string, string>();
   /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
   private readonly publicSent = new Map<string, string>();
+  /** when `refresh` may next change something */
+  private due = 0;
   private readonly log: Logger;
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.logger;
+    this.dir = opts.directory;
+    this.dirVersion = opts.directoryVersion ?? 0;
   }
 
   get directory(): Directory {
-    return this.opts.directory;
+    return this.dir;
+  }
+
+  /** The policy's view of the hub's state (read-only). */
+  get state(): PolicyState {
+    return { dir: this.dir, people: this.people, depts: this.depts };
   }
 
   record(personId: string): PersonRecord | undefined {
-    return this.records.get(personId);
+    return this.people.get(personId);
+  }
+
+  dept(deptId: string): DeptRecord | undefined {
+    return this.depts.get(deptId);
+  }
+
+  /** PH-4 and friends: who a number reaches now (or at `at`). */
+  resolveCall(number: string, at: Date = this.opts.clock.now()): CallResolution {
+    return resolveCall(this.state, number, at);
   }
 
   async start(): Promise<void> {
-    const { directory, store, clock } = this.opts;
+    const { store, clock } = this.opts;
     const now = clock.now();
-    for (const rec of store.loadPeople()) if (directory.people.has(rec.personId)) this.records.set(rec.personId, rec);
-    for (const id of directory.people.keys()) if (!this.records.has(id)) this.records.set(id, initialRecord(id, now));
+    for (const rec of store.loadPeople()) this.people.set(rec.personId, rec);
+    for (const rec of store.loadDepts()) this.depts.set(rec.deptId, rec);
+    this.fillIn(now);
 
     const client = await mqtt.connectAsync(this.opts.mqttUrl, {
       clientId: HUB_CLIENT_ID,
@@ -81,11 +110,18 @@ export class Hub {
     client.on('error', (err) => this.log.warn('mqtt error', { err: err.message }));
     client.on('connect', () => this.publishAll()); // after a broker restart, the truth goes out again
     await client.subscribeAsync(filters.allDeviceReq, { qos: 1 });
+    this.tick(true); // what changed while the hub was down (phone hours, ends) before anything is published
     this.publishAll();
     await this.reconcile();
-    this.timers.push(setInterval(() => this.sweep(), this.opts.sweepIntervalMs ?? 1000));
+    this.timers.push(setInterval(() => this.tick(), this.opts.sweepIntervalMs ?? 1000));
     this.timers.push(setInterval(() => void this.reconcile(), this.opts.reconcileIntervalMs ?? 30_000));
-    this.log.info('hub started', { people: directory.people.size, devices: directory.devices.size, pbx: this.opts.pbx.name });
+    this.log.info('hub started', { people: this.dir.people.size, devices: this.dir.devices.size, pbx: this.opts.pbx.name });
+  }
+
+  /** Records for everyone in the directory: people and departments new to the store start fresh. */
+  private fillIn(now: Date): void {
+    for (const id of this.dir.people.keys()) if (!this.people.has(id)) this.people.set(id, initialRecord(id, now));
+    for (const id of this.dir.departments.keys()) if (!this.depts.has(id)) this.depts.set(id, initialDeptRecord(id, now));
   }
 
   async stop(): Promise<void> {
@@ -101,11 +137,16 @@ export class Hub {
 
   /** Publishes every retained projection: on start and after reconnecting to the broker. */
   private publishAll(): void {
-    const { directory, clock } = this.opts;
-    for (const dept of directory.departments.values()) this.publish(buildTopic({ kind: 'dept-public', deptId: dept.id }), deptPublic(dept, 0));
-    for (const dev of directory.devices.values()) this.publish(buildTopic({ kind: 'device-config', deviceId: dev.id }), deviceConfig(dev, directory, 0));
-    for (const rec of this.records.values()) this.publishPerson(rec, true);
+    const { clock } = this.opts;
+    for (const id of this.dir.departments.keys()) this.publishDept(this.depts.get(id)!);
+    for (const dev of this.dir.devices.values()) this.publish(buildTopic({ kind: 'device-config', deviceId: dev.id }), deviceConfig(dev, this.dir, this.dirVersion));
+    for (const id of this.dir.people.keys()) this.publishPerson(this.people.get(id)!, true);
     this.publish(buildTopic({ kind: 'hub-status' }), { online: true, since: clock.now().toISOString() });
+  }
+
+  private publishDept(rec: DeptRecord): void {
+    if (!this.dir.departments.has(rec.deptId)) return;
+    this.publish(buildTopic({ kind: 'dept-public', deptId: rec.deptId }), deptPublic(this.state, rec, this.opts.clock.now()));
   }
 
   /**
@@ -113,7 +154,8 @@ export class Hub {
    * (a diversion *to* someone changes only their own view): half the fan-out per diversion.
    */
   private publishPerson(rec: PersonRecord, force = false): void {
-    const dir = this.opts.directory;
+    const dir = this.dir;
+    if (!dir.people.has(rec.personId)) return;
     const pub = personPublic(rec, dir);
     const { rev: _rev, updatedAt: _at, ...shown } = pub;
     const key = JSON.stringify(shown);
@@ -122,14 +164,15 @@ export class Hub {
       this.publish(buildTopic({ kind: 'person-public', personId: rec.personId }), pub);
       this.publish(buildTopic({ kind: 'dept-member', deptId: pub.deptId, personId: rec.personId }), pub);
     }
-    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.records));
+    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.people));
   }
 
-  private publish(topic: string, body: unknown, retain = true): Promise<void> {
+  /** `raw` sends `body` as it is: an empty retained payload clears a topic. */
+  private publish(topic: string, body: unknown, retain = true, raw = false): Promise<void> {
     const client = this.client;
     if (!client) return Promise.resolve();
     return new Promise((resolve) => {
-      client.publish(topic, JSON.stringify(body), { qos: 1, retain }, (err) => {
+      client.publish(topic, raw ? String(body) : JSON.stringify(body), { qos: 1, retain }, (err) => {
         if (err) this.log.warn('publish failed', { topic, err: err.message });
         resolve();
       });
@@ -152,7 +195,8 @@ export class Hub {
     }
     const req = decoded.value;
     try {
-      const data = this.apply(deviceId, req);
+      const actor = actorForDevice(this.dir, deviceId);
+      const data = this.execute(actor, requestToCommand(actor, req), req.args);
       reply(data === undefined ? { id: req.id, ok: true } : { id: req.id, ok: true, data });
     } catch (err) {
       if (err instanceof OmstilError) {
@@ -165,37 +209,119 @@ export class Hub {
     }
   }
 
-  /** Applies one request: decide (pure) → commit (durable) → publish → PBX. */
-  private apply(deviceId: string, req: Request): unknown {
-    const { directory, clock } = this.opts;
-    const now = clock.now();
-    const device = directory.devices.get(deviceId);
-    const outcome = handleRequest(directory, this.records, { deviceId, personId: device?.person ?? null }, req, now);
-    if (outcome.changed.length) this.commit(outcome.changed, { at: now.toISOString(), actor: deviceId, op: req.op, detail: req.args });
+  /**
+   * Applies one change from any source: decide (pure policy) → commit (durable) → publish →
+   * PBX. Throws OmstilError (with the rule) when the policy refuses; nothing changes then.
+   */
+  execute(actor: Actor, cmd: Command, detail: unknown = cmd): unknown {
+    const now = this.opts.clock.now();
+    const outcome = applyCommand(this.state, actor, cmd, now);
+    if (outcome.people.length || outcome.depts.length) {
+      this.commit(outcome.people, outcome.depts, { at: now.toISOString(), actor: actorName(actor), op: cmd.op, detail });
+    }
     return outcome.data;
   }
 
-  private commit(changed: PersonRecord[], entry: Parameters<Store['commit']>[1]): void {
-    this.opts.store.commit(changed, entry); // durable before anything is published or acknowledged
-    for (const rec of changed) this.records.set(rec.personId, rec);
-    for (const rec of changed) this.publishPerson(rec);
-    void this.pushForwards(changed);
+  private commit(people: PersonRecord[], depts: DeptRecord[], entry: Parameters<Store['commit']>[2]): void {
+    this.opts.store.commit(people, depts, entry); // durable before anything is published or acknowledged
+    for (const rec of people) this.people.set(rec.personId, rec);
+    for (const rec of depts) this.depts.set(rec.deptId, rec);
+    // a dept's closures change its people's answers but not their presence; refresh picks up new ends
+    this.due = 0;
+    for (const rec of people) this.publishPerson(rec);
+    for (const rec of depts) this.publishDept(rec);
+    void this.pushForwards(people);
   }
 
-  private sweep(): void {
+  /** Every second: a new directory import, and whatever time has changed (PR-1, PH-1, PH-3, DV-1 ends). */
+  private tick(force = false): void {
+    try {
+      const version = this.opts.store.directoryVersion();
+      if (version > this.dirVersion) this.reloadDirectory();
+      const now = this.opts.clock.now();
+      if (!force && now.getTime() < this.due) return;
+      const changed = refresh(this.state, now);
+      if (changed.people.length || changed.depts.length) {
+        this.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: { people: changed.people.map((c) => c.personId), depts: changed.depts.map((d) => d.deptId) } });
+      }
+      this.due = nextDue(this.state, now).getTime();
+    } catch (err) {
+      this.log.error('refresh failed; will retry', { err: (err as Error).stack });
+    }
+  }
+
+  /**
+   * RT-1: a new directory was imported. People, departments and devices that are gone have
+   * their retained topics cleared (their records stay in the store); diversions to someone
+   * gone end; everything else is published again.
+   */
+  private reloadDirectory(): void {
+    const stored = this.opts.store.loadDirectory();
+    if (!stored) return;
+    let next: Directory;
+    try {
+      next = Directory.parse(stored.data, `directory version ${stored.version}`);
+    } catch (err) {
+      this.log.error('stored directory is invalid; keeping the one in force', { version: stored.version, err: (err as Error).message });
+      this.dirVersion = stored.version;
+      return;
+    }
+    const old = this.dir;
+    this.dir = next;
+    this.dirVersion = stored.version;
+    const clear = (topic: string) => void this.publish(topic, '', true, true);
+    for (const p of old.people.values()) {
+      if (next.people.has(p.id)) continue;
+      clear(buildTopic({ kind: 'person-public', personId: p.id }));
+      clear(buildTopic({ kind: 'person-own', personId: p.id }));
+      clear(buildTopic({ kind: 'dept-member', deptId: p.dept, personId: p.id }));
+      this.people.delete(p.id);
+      this.publicSent.delete(p.id);
+    }
+    for (const p of next.people.values()) {
+      const before = old.people.get(p.id);
+      if (before && before.dept !== p.dept) clear(buildTopic({ kind: 'dept-member', deptId: before.dept, personId: p.id }));
+    }
+    for (const d of old.devices.keys()) if (!next.devices.has(d)) clear(buildTopic({ kind: 'device-config', deviceId: d }));
+    for (const d of old.departments.keys()) {
+      if (next.departments.has(d)) continue;
+      clear(buildTopic({ kind: 'dept-public', deptId: d }));
+      this.depts.delete(d);
+    }
     const now = this.opts.clock.now();
-    const changed = expireDiversions(this.records, now);
-    if (changed.length) this.commit(changed, { at: now.toISOString(), actor: 'hub', op: 'expire-diversions', detail: changed.map((c) => c.personId) });
+    this.fillIn(now);
+    // diversions to someone no longer in the directory end (DV-4: no dead ends)
+    const ended: PersonRecord[] = [];
+    for (const rec of this.people.values()) {
+      const d = rec.diversion;
+      if (d && !next.target(d.to)) ended.push({ ...rec, diversion: null, rev: rec.rev + 1, updatedAt: now.toISOString() });
+    }
+    if (ended.length) this.opts.store.commit(ended, [], { at: now.toISOString(), actor: 'hub', op: 'directory-removed-target', detail: ended.map((r) => r.personId) });
+    for (const rec of ended) this.people.set(rec.personId, rec);
+    this.log.info('directory reloaded', { version: stored.version, source: stored.source, people: next.people.size, devices: next.devices.size });
+    this.due = 0;
+    const changed = refresh(this.state, now);
+    if (changed.people.length || changed.depts.length) {
+      this.opts.store.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: 'directory reloaded' });
+      for (const rec of changed.people) this.people.set(rec.personId, rec);
+      for (const rec of changed.depts) this.depts.set(rec.deptId, rec);
+    }
+    this.publicSent.clear();
+    this.publishAll();
+    void this.reconcile();
   }
 
+  /** The number the PBX forwards a person's extension to: a colleague's extension or a group number. */
   private desiredForward(rec: PersonRecord): string | null {
     const d = activeDiversion(rec);
-    return d ? (this.opts.directory.people.get(d.to)?.extension ?? null) : null;
+    if (!d) return null;
+    const t = this.dir.target(d.to);
+    return t ? (t.kind === 'person' ? t.person.extension : t.group.number) : null;
   }
 
   private async pushForwards(changed: readonly PersonRecord[]): Promise<void> {
     for (const rec of changed) {
-      const ext = this.opts.directory.people.get(rec.personId)?.extension;
+      const ext = this.dir.people.get(rec.personId)?.extension;
       if (!ext) continue;
       const want = this.desiredForward(rec);
       if ((this.applied.get(ext) ?? null) === want) continue;
@@ -219,8 +345,8 @@ export class Hub {
     }
     const stale = new Set(this.applied.keys());
     let repaired = 0;
-    for (const rec of this.records.values()) {
-      const ext = this.opts.directory.people.get(rec.personId)?.extension;
+    for (const rec of this.people.values()) {
+      const ext = this.dir.people.get(rec.personId)?.extension;
       if (ext) stale.delete(ext);
     }
     for (const ext of stale) {
@@ -228,10 +354,14 @@ export class Hub {
       repaired++;
     }
     const before = new Map(this.applied);
-    await this.pushForwards([...this.records.values()]);
+    await this.pushForwards([...this.people.values()]);
     for (const [ext, to] of this.applied) if (before.get(ext) !== to) repaired++;
     for (const ext of before.keys()) if (!this.applied.has(ext)) repaired++;
     if (repaired) this.log.info('pbx reconciled', { repaired });
     return repaired;
   }
+}
+
+function actorName(actor: Actor): string {
+  return actor.source === 'phone' ? actor.id : `${actor.source}:${actor.id}`;
 }

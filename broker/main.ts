@@ -3,11 +3,13 @@
  * The only place in broker/ that chooses adapters.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock, type Logger } from '../protocol/index.js';
 import type { Config } from './config.js';
 import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
+import { AdminApi } from './http/admin-api.js';
 import { Hub } from './hub.js';
 import { AccessControl } from './mqtt/access.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
@@ -18,6 +20,9 @@ import { demoDirectory } from '../simulator/demo/demo-directory.js';
 export interface HubService {
   hub: Hub;
   broker: EmbeddedBroker | null;
+  api: AdminApi | null;
+  /** where the admin API's token is kept (null when it came from the config) */
+  adminTokenFile: string | null;
   store: SqliteStore;
   directory: Directory;
   mqttUrl: string;
@@ -26,56 +31,107 @@ export interface HubService {
   stop(): Promise<void>;
 }
 
+/** The directory file named in the config, or the built-in demo (for `omstil sim`, which has no store). */
 export async function resolveDirectory(config: Config): Promise<Directory> {
   return config.directory ? loadDirectory(config.directory) : Directory.parse(demoDirectory(), 'built-in demo directory');
 }
 
+/**
+ * The hub's directory (RT-1): a `--directory` file is imported into the store first
+ * (idempotent); otherwise the last import is used; a fresh store starts with the demo.
+ */
+export async function directoryFromStore(config: Config, store: SqliteStore, now: Date): Promise<{ directory: Directory; version: number }> {
+  if (config.directory) {
+    const directory = await loadDirectory(config.directory);
+    return { directory, version: store.saveDirectory(directory.data, path.resolve(config.directory), now).version };
+  }
+  const stored = store.loadDirectory();
+  if (stored) return { directory: Directory.parse(stored.data, `the imported directory (version ${stored.version})`), version: stored.version };
+  const directory = Directory.parse(demoDirectory(), 'built-in demo directory');
+  return { directory, version: store.saveDirectory(directory.data, 'built-in demo', now).version };
+}
+
+/** The admin API's token: from the config, or generated once and kept beside the database (mode 0600). */
+export function adminToken(config: Config): { token: string; file: string | null } {
+  if (config.adminToken) return { token: config.adminToken, file: null };
+  const file = path.resolve(config.dataDir, 'admin-token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file };
+  mkdirSync(path.dirname(file), { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { token, file };
+}
+
 export async function startHubService(config: Config, deps: { logger: Logger; clock?: Clock; pbx?: PbxPort; directory?: Directory }): Promise<HubService> {
   const { logger } = deps;
-  const directory = deps.directory ?? (await resolveDirectory(config));
+  const clock = deps.clock ?? systemClock;
   const dbFile = path.resolve(config.dataDir, 'omstil.db');
   const store = new SqliteStore({ file: dbFile, synchronous: config.sync });
   let broker: EmbeddedBroker | null = null;
+  let api: AdminApi | null = null;
+  let hub: Hub | null = null;
   let mqttUrl = config.mqttUrl;
   let password = config.mqttPassword ?? '';
   try {
+    const resolved = deps.directory
+      ? { directory: deps.directory, version: store.saveDirectory(deps.directory.data, 'startup', clock.now()).version }
+      : await directoryFromStore(config, store, clock.now());
+    // the broker's access rules follow the hub's directory, also after a new import
+    const current = () => hub?.directory ?? resolved.directory;
     if (!mqttUrl) {
       password = randomBytes(24).toString('base64url'); // the hub's own identity on its own broker
       broker = new EmbeddedBroker({
         host: config.host,
         port: config.mqttPort,
         wsPort: config.wsPort,
-        access: new AccessControl(() => directory, { hubPassword: password, allowObservers: config.allowObservers }),
+        access: new AccessControl(current, { hubPassword: password, allowObservers: config.allowObservers }),
         logger: logger.child('broker'),
       });
       await broker.start();
       mqttUrl = broker.mqttUrl;
     }
-    const hub = new Hub({
-      directory,
+    hub = new Hub({
+      directory: resolved.directory,
+      directoryVersion: resolved.version,
       store,
       pbx: deps.pbx ?? new NoPbx(),
       mqttUrl,
       mqttPassword: password,
-      clock: deps.clock ?? systemClock,
+      clock,
       logger: logger.child('hub'),
     });
     await hub.start();
+    const started = hub;
+    let tokenFile: string | null = null;
+    if (config.apiPort !== null) {
+      const { token, file } = adminToken(config);
+      tokenFile = file;
+      api = new AdminApi({ hub: started, token, host: config.host, port: config.apiPort, logger: logger.child('api') });
+      await api.start();
+    }
     return {
-      hub,
+      hub: started,
       broker,
+      api,
+      adminTokenFile: tokenFile,
       store,
-      directory,
+      get directory() {
+        return started.directory;
+      },
       mqttUrl,
       wsUrl: broker?.wsUrl ?? null,
       dbFile,
       async stop() {
-        await hub.stop();
+        await api?.stop();
+        await started.stop();
         await broker?.stop();
         store.close();
       },
     };
   } catch (err) {
+    await api?.stop().catch(() => {});
+    await hub?.stop().catch(() => {});
     await broker?.stop().catch(() => {});
     store.close();
     throw err;

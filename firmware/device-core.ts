@@ -144,7 +144,10 @@ export class DeviceCore {
   /** Like request(), but throws OmstilError when the hub refuses. */
   async call<O extends Op>(op: O, args: ArgsOf<O>): Promise<unknown> {
     const res = await this.request(op, args);
-    if (!res.ok) throw new OmstilError(res.error.code, res.error.message, { rule: res.error.rule, field: res.error.field });
+    if (!res.ok) {
+      const { code, message, ...opts } = res.error;
+      throw new OmstilError(code, message, opts);
+    }
     return res.data;
   }
 
@@ -183,6 +186,8 @@ export class DeviceCore {
             ...(cfg.personId ? [buildTopic({ kind: 'person-own', personId: cfg.personId })] : []),
             ...(cfg.deptId ? [filters.deptMembers(cfg.deptId), buildTopic({ kind: 'dept-public', deptId: cfg.deptId })] : []),
             ...cfg.watch.map((personId) => buildTopic({ kind: 'person-public', personId })),
+            // PR-4: a leader's phone follows its staff's own state
+            ...cfg.staff.map((personId) => buildTopic({ kind: 'person-own', personId })),
           ];
     const base = new Set([buildTopic({ kind: 'device-config', deviceId: this.opts.deviceId }), buildTopic({ kind: 'device-res', deviceId: this.opts.deviceId }), buildTopic({ kind: 'hub-status' })]);
     const drop = [...this.subscribed].filter((s) => !base.has(s) && !want.includes(s));

@@ -24,6 +24,8 @@ export class StateMirror {
   asOf: string | null = null;
   readonly people = new Map<string, PersonPublic>();
   readonly depts = new Map<string, DeptPublic>();
+  /** PR-4: a leader's phone also knows its staff's own state (reasons included, PR-2 allows it) */
+  readonly staff = new Map<string, PersonOwn>();
   /** messages dropped because a newer revision was already shown */
   staleDropped = 0;
 
@@ -40,6 +42,8 @@ export class StateMirror {
   }
 
   private applyInner(topic: Topic, text: string): ApplyResult {
+    // the hub clears the retained topics of people and departments removed from the directory
+    if (text === '') return this.clear(topic);
     switch (topic.kind) {
       case 'hub-status': {
         const d = decodeJson(HubStatus, text);
@@ -58,6 +62,13 @@ export class StateMirror {
       case 'person-own': {
         const d = decodeJson(PersonOwn, text);
         if (!d.ok) return 'invalid';
+        if (this.config?.staff.includes(topic.personId) && this.config.personId !== topic.personId) {
+          if (d.value.personId !== topic.personId) return 'invalid';
+          const prev = this.staff.get(topic.personId);
+          if (prev && d.value.rev < prev.rev) return 'stale';
+          this.staff.set(topic.personId, d.value);
+          return 'changed';
+        }
         if (this.config?.personId !== topic.personId) return 'ignored';
         // like the public topics: a payload about someone else is never shown as "me" (PR-2)
         if (d.value.personId !== topic.personId) return 'invalid';
@@ -83,6 +94,20 @@ export class StateMirror {
         this.depts.set(topic.deptId, d.value);
         return 'changed';
       }
+      default:
+        return 'ignored';
+    }
+  }
+
+  private clear(topic: Topic): ApplyResult {
+    switch (topic.kind) {
+      case 'person-public':
+      case 'dept-member':
+        return this.people.delete(topic.personId) ? 'changed' : 'ignored';
+      case 'person-own':
+        return this.staff.delete(topic.personId) ? 'changed' : 'ignored';
+      case 'dept-public':
+        return this.depts.delete(topic.deptId) ? 'changed' : 'ignored';
       default:
         return 'ignored';
     }

@@ -6,3 +6,4 @@ export * from './validate.js';
 export * from './bridge.js';
 export * from './log.js';
 export * from './clock.js';
+export * from './admin.js';

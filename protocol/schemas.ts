@@ -16,6 +16,13 @@ export const IsoTime = z.iso.datetime({ offset: true });
 export const Presence = z.enum(['available', 'on-call', 'in-meeting', 'away', 'absent', 'off-hours']);
 export type Presence = z.infer<typeof Presence>;
 
+/** Text in both languages the UI speaks (Danish first). */
+export const LocalizedText = z.strictObject({ da: z.string(), en: z.string() });
+
+/** A local clock time, 24-hour (`24:00` ends a day). */
+export const ClockTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be HH:mm');
+export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+
 export const DeviceKind = z.enum(['phone', 'kiosk']);
 export type DeviceKind = z.infer<typeof DeviceKind>;
 
@@ -37,6 +44,8 @@ export const DeviceConfig = z.strictObject({
   /** people outside the own department the phone shows (preferred colleagues), in order */
   watch: z.array(Id).max(50),
   preferred: z.array(Id).max(50),
+  /** PR-4: a leader's phone also follows its staff's own topics */
+  staff: z.array(Id).max(200),
   rev: z.number().int().nonnegative(),
 });
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
@@ -74,8 +83,8 @@ export const OwnDiversion = z.strictObject({
   toName: z.string(),
   since: IsoTime,
   until: IsoTime.nullable(),
-  /** DV-2: a declined diversion is not in force */
-  status: z.enum(['active', 'declined']),
+  /** DV-2: `active` until the target accepts or declines; a declined diversion is not in force */
+  status: z.enum(['active', 'accepted', 'declined']),
 });
 
 export const IncomingDiversion = z.strictObject({
@@ -93,17 +102,56 @@ export const PersonOwn = z.strictObject({
   incoming: z.array(IncomingDiversion),
   /** PR-2: private; only on this topic */
   absenceReason: z.string().nullable(),
+  /** DV-6 / PR-4: rules the person's state breaks now, for them and their leader to fix */
+  alerts: z.array(z.strictObject({ rule: z.string(), text: LocalizedText })),
 });
 export type PersonOwn = z.infer<typeof PersonOwn>;
 
-/** dept/{id}/public */
+/** PH-3: what callers get while a department is closed inside its phone hours. */
+export const ClosureOffer = z.enum(['message', 'callback', 'fallback']);
+export type ClosureOffer = z.infer<typeof ClosureOffer>;
+
+export const PublicClosure = z.strictObject({
+  id: Id,
+  start: IsoTime,
+  end: IsoTime,
+  /** PH-3: set when the closure was ended before its planned end */
+  endedEarly: z.boolean(),
+  message: LocalizedText,
+  offer: ClosureOffer,
+  /** for `fallback`: who answers instead */
+  fallback: z.strictObject({ id: Id, name: z.string() }).nullable(),
+});
+export type PublicClosure = z.infer<typeof PublicClosure>;
+
+/** PH-5: an expected peak (e.g. the day tax cards are sent). */
+export const PeakNotice = z.strictObject({ id: Id, from: LocalDate, to: LocalDate, text: LocalizedText });
+export type PeakNotice = z.infer<typeof PeakNotice>;
+
+export const OpenSpan = z.strictObject({ from: ClockTime, to: ClockTime });
+
+/** dept/{id}/public: what reception, phones and the voicebot show about a department. */
 export const DeptPublic = z.strictObject({
   deptId: Id,
   name: z.string(),
   /** PH-1: OpenStreetMap opening_hours syntax, Europe/Copenhagen */
   phoneHours: z.string(),
   sensitive: z.boolean(),
+  tasks: z.array(z.string()),
+  /** PH-4: the department's group (function) numbers */
+  groups: z.array(z.strictObject({ id: Id, name: z.string(), number: z.string() })),
+  /** PH-1 and PH-3: answering calls now (inside phone hours and not closed) */
+  openNow: z.boolean(),
+  /** today's phone hours (local), and the holiday that closes it */
+  today: z.strictObject({ date: LocalDate, holiday: z.string().nullable(), open: z.array(OpenSpan) }),
+  /** when `openNow` next changes by the phone hours */
+  nextChange: IsoTime.nullable(),
+  /** PH-2: what callers hear outside phone hours */
+  outsideHours: LocalizedText,
+  closures: z.array(PublicClosure),
+  peaks: z.array(PeakNotice),
   rev: z.number().int().nonnegative(),
+  updatedAt: IsoTime,
 });
 export type DeptPublic = z.infer<typeof DeptPublic>;
 
@@ -111,18 +159,40 @@ export type DeptPublic = z.infer<typeof DeptPublic>;
 
 export const RequestId = z.string().min(1).max(64);
 
-export const DivertArgs = z.strictObject({ target: Id, until: IsoTime.nullable().optional() });
-export const UndivertArgs = z.strictObject({});
+/** PR-4: a leader acts for their own staff by naming them in `person`; omitted, the phone's own person. */
+const OnBehalf = { person: Id.optional() };
+/** PR-2: an absence reason is free text kept private at the hub */
+export const MAX_REASON_CHARS = 200;
+
+/** DV-1: divert to a colleague or a group number, optionally until a time */
+export const DivertArgs = z.strictObject({ target: Id, until: IsoTime.nullable().optional(), ...OnBehalf });
+export const UndivertArgs = z.strictObject({ ...OnBehalf });
+/** DV-2: the target of a diversion accepts or declines it */
 export const DeclineArgs = z.strictObject({ from: Id });
+export const AcceptArgs = z.strictObject({ from: Id });
+/**
+ * PR-1: away or absent until `until` (null: until further notice). Shorter than one workday
+ * is `away`, longer `absent`; DV-6: longer than one workday needs `divertTo` or a diversion in force.
+ */
+export const SetAbsenceArgs = z.strictObject({
+  until: IsoTime.nullable(),
+  reason: z.string().max(MAX_REASON_CHARS).nullable().optional(),
+  divertTo: Id.nullable().optional(),
+  ...OnBehalf,
+});
+export const ClearAbsenceArgs = z.strictObject({ ...OnBehalf });
 
 export const Request = z.discriminatedUnion('op', [
   z.strictObject({ id: RequestId, op: z.literal('divert'), args: DivertArgs }),
   z.strictObject({ id: RequestId, op: z.literal('undivert'), args: UndivertArgs }),
   z.strictObject({ id: RequestId, op: z.literal('decline-diversion'), args: DeclineArgs }),
+  z.strictObject({ id: RequestId, op: z.literal('accept-diversion'), args: AcceptArgs }),
+  z.strictObject({ id: RequestId, op: z.literal('set-absence'), args: SetAbsenceArgs }),
+  z.strictObject({ id: RequestId, op: z.literal('clear-absence'), args: ClearAbsenceArgs }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['divert', 'undivert', 'decline-diversion'];
+export const OPS: readonly Op[] = ['divert', 'undivert', 'decline-diversion', 'accept-diversion', 'set-absence', 'clear-absence'];
 export type ArgsOf<O extends Op> = Extract<Request, { op: O }>['args'];
 
 export const ErrorBodySchema = z.strictObject({
@@ -130,6 +200,8 @@ export const ErrorBodySchema = z.strictObject({
   message: z.string(),
   rule: z.string().optional(),
   field: z.string().optional(),
+  text: LocalizedText.optional(),
+  suggestion: z.strictObject({ id: Id, name: z.string() }).optional(),
 });
 
 /** Discriminated by `ok`, so a refusal names the wrong field rather than the whole payload. */

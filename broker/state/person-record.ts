@@ -1,25 +1,48 @@
 /**
  * The hub's truth about one person. Each change produces a new record with rev + 1;
  * devices drop anything older than what they have (DESIGN principle 2).
+ *
+ * `status`, `onCall`, `diversion` and `absenceReason` are inputs (set by phones, the admin
+ * API, calendars and the PBX). `presence` and `backAt` are derived from them and the phone
+ * hours by the policy (PR-1) and stored as last published, so a time-driven change (phone
+ * hours start, an absence ends) is a new revision like any other.
  */
 import type { Presence } from '../../protocol/index.js';
+
+/** Where a change came from. Every source goes through the same policy. */
+export type Source = 'phone' | 'admin' | 'calendar' | 'pbx' | 'hub';
 
 export interface DiversionRecord {
   to: string;
   since: string;
   until: string | null;
-  /** DV-2: a declined diversion stays visible to its owner but is not in force */
-  status: 'active' | 'declined';
+  /** DV-2: `active` until the target accepts or declines; a declined diversion is not in force */
+  status: 'active' | 'accepted' | 'declined';
   declinedBy: string | null;
+  source: Source;
+}
+
+/** PR-1: what the person is doing, when it is not simply being at work. */
+export interface StatusRecord {
+  kind: 'away' | 'absent' | 'in-meeting';
+  since: string;
+  /** back at; null: until further notice */
+  until: string | null;
+  source: Source;
 }
 
 export interface PersonRecord {
   personId: string;
   rev: number;
+  /** PR-1, derived */
   presence: Presence;
+  /** derived: when the person can be reached again (public, PR-2) */
   backAt: string | null;
-  /** PR-2: private; only ever on the person's own topic */
+  /** PR-2: private; only ever on the person's own topic (and so their leader's phone) */
   absenceReason: string | null;
+  status: StatusRecord | null;
+  /** from the PBX's call events */
+  onCall: boolean;
   diversion: DiversionRecord | null;
   updatedAt: string;
 }
@@ -31,9 +54,17 @@ export function initialRecord(personId: string, now: Date): PersonRecord {
     presence: 'available',
     backAt: null,
     absenceReason: null,
+    status: null,
+    onCall: false,
     diversion: null,
     updatedAt: now.toISOString(),
   };
+}
+
+/** A record as stored by an older version, brought to the current shape. */
+export function normalizeRecord(raw: PersonRecord): PersonRecord {
+  const diversion = raw.diversion ? { ...raw.diversion, source: raw.diversion.source ?? 'phone' } : null;
+  return { ...raw, status: raw.status ?? null, onCall: raw.onCall ?? false, diversion };
 }
 
 /** The next revision of a record with `patch` applied. */
@@ -41,10 +72,18 @@ export function revise(rec: PersonRecord, patch: Partial<Omit<PersonRecord, 'per
   return { ...rec, ...patch, rev: rec.rev + 1, updatedAt: now.toISOString() };
 }
 
-/**
- * The person's diversion if it is in force (not declined). A diversion whose `until` has
- * passed is ended by the hub's sweep (every second), which bumps the revision and tells devices.
- */
-export function activeDiversion(rec: PersonRecord | undefined): DiversionRecord | null {
-  return rec?.diversion?.status === 'active' ? rec.diversion : null;
+/** The person's diversion if it is in force (not declined, not past its `until`). */
+export function activeDiversion(rec: PersonRecord | undefined, at?: Date): DiversionRecord | null {
+  const d = rec?.diversion;
+  if (!d || d.status === 'declined') return null;
+  if (at && d.until !== null && Date.parse(d.until) <= at.getTime()) return null;
+  return d;
+}
+
+/** The person's status if it still holds at `at`. */
+export function activeStatus(rec: PersonRecord | undefined, at: Date): StatusRecord | null {
+  const s = rec?.status;
+  if (!s) return null;
+  if (s.until !== null && Date.parse(s.until) <= at.getTime()) return null;
+  return Date.parse(s.since) <= at.getTime() ? s : null;
 }

@@ -2,8 +2,14 @@
  * Per-audience projections (DESIGN principle 4). Public projections are built field by
  * field from an allow-list, so a private field added to the record can never leak (PR-2).
  */
-import type { DeptPublic, DeviceConfig, PersonOwn, PersonPublic } from '../../protocol/index.js';
-import type { Department, Device, Directory } from '../directory/directory.js';
+import type { DeptPublic, DeviceConfig, PersonOwn, PersonPublic, Texts } from '../../protocol/index.js';
+import type { Device, Directory } from '../directory/directory.js';
+import { deptHours } from '../policy/availability.js';
+import { outsideHoursText } from '../policy/hours/hours-text.js';
+import { localDate } from '../policy/hours/zone.js';
+import { isLongerThanWorkday } from '../policy/hours/workdays.js';
+import type { PolicyState } from '../policy/policy-state.js';
+import type { DeptRecord } from './dept-record.js';
 import { activeDiversion, type PersonRecord } from './person-record.js';
 
 export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
@@ -19,33 +25,85 @@ export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
     extension: sensitive ? null : person.extension, // RT-1
     presence: rec.presence,
     backAt: rec.backAt,
-    diversion: d ? { to: d.to, toName: nameOf(dir, d.to), until: d.until } : null,
+    diversion: d ? { to: d.to, toName: dir.nameOf(d.to), until: d.until } : null,
     rev: rec.rev,
     updatedAt: rec.updatedAt,
   };
 }
 
-/** The employee's own view (and their leader's): adds own diversion state, incoming diversions and the private reason. */
+/** The employee's own view (and their leader's): adds own diversion state, incoming diversions, the private reason and alerts. */
 export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMap<string, PersonRecord>): PersonOwn {
   const d = rec.diversion;
   const incoming: PersonOwn['incoming'] = [];
   for (const other of records.values()) {
     const od = activeDiversion(other);
     if (od && od.to === rec.personId) {
-      incoming.push({ from: other.personId, fromName: nameOf(dir, other.personId), since: od.since, until: od.until });
+      incoming.push({ from: other.personId, fromName: dir.nameOf(other.personId), since: od.since, until: od.until });
     }
   }
   incoming.sort((a, b) => a.since.localeCompare(b.since) || a.from.localeCompare(b.from));
   return {
     ...personPublic(rec, dir),
-    ownDiversion: d ? { to: d.to, toName: nameOf(dir, d.to), since: d.since, until: d.until, status: d.status } : null,
+    ownDiversion: d ? { to: d.to, toName: dir.nameOf(d.to), since: d.since, until: d.until, status: d.status } : null,
     incoming,
     absenceReason: rec.absenceReason,
+    alerts: alertsFor(rec),
   };
 }
 
-export function deptPublic(dept: Department, rev: number): DeptPublic {
-  return { deptId: dept.id, name: dept.name, phoneHours: dept.phoneHours, sensitive: dept.sensitive, rev };
+/**
+ * DV-6 / PR-4: an absence longer than one workday with no colleague taking the calls (it
+ * can come from a calendar, which cannot be refused). Shown to the person and their leader.
+ */
+export function alertsFor(rec: PersonRecord): { rule: string; text: Texts }[] {
+  const s = rec.status;
+  if (!s || s.kind !== 'absent' || activeDiversion(rec)) return [];
+  const long = s.until === null || isLongerThanWorkday(new Date(s.since), new Date(s.until));
+  if (!long) return [];
+  return [
+    {
+      rule: 'DV-6',
+      text: {
+        da: 'Fravær over en arbejdsdag uden viderestilling: telefonen skal viderestilles til en kollega.',
+        en: 'Absent for more than one workday with no diversion: the phone must be diverted to a colleague.',
+      },
+    },
+  ];
+}
+
+/** PH-1..PH-5: what reception, phones and the voicebot show about a department. */
+export function deptPublic(state: PolicyState, rec: DeptRecord, at: Date): DeptPublic {
+  const { dir } = state;
+  const dept = dir.departments.get(rec.deptId);
+  if (!dept) throw new Error(`no department ${rec.deptId} in the directory`);
+  const hours = deptHours(state, dept.id)!;
+  const today = hours.day(localDate(at));
+  const input = { name: dept.name, hours, web: dept.web, digitalMail: dept.digitalMail, at };
+  const next = hours.nextChange(at);
+  return {
+    deptId: dept.id,
+    name: dept.name,
+    phoneHours: dept.phoneHours,
+    sensitive: dept.sensitive,
+    tasks: dept.tasks,
+    groups: dir.groupsOf(dept.id).map((g) => ({ id: g.id, name: g.name, number: g.number })),
+    openNow: rec.openNow,
+    today: { date: today.date, holiday: today.holiday?.name ?? null, open: today.open },
+    nextChange: next ? next.toISOString() : null,
+    outsideHours: { da: outsideHoursText(input, 'da'), en: outsideHoursText(input, 'en') },
+    closures: rec.closures.map((c) => {
+      const fb = c.fallback ? { id: c.fallback, name: dir.nameOf(c.fallback) } : null;
+      return { id: c.id, start: c.start, end: c.end, endedEarly: c.endedEarly, message: c.message ?? closureText(dept.name, c.end), offer: c.offer, fallback: fb };
+    }),
+    peaks: rec.peaks.map((p) => ({ id: p.id, from: p.from, to: p.to, text: p.text })),
+    rev: rec.rev,
+    updatedAt: rec.updatedAt,
+  };
+}
+
+function closureText(name: string, end: string): Texts {
+  const opts = { timeZone: 'Europe/Copenhagen', weekday: 'long', hour: '2-digit', minute: '2-digit' } as const;
+  return { da: `${name} er lukket indtil ${new Date(end).toLocaleString('da-DK', opts)}.`, en: `${name} is closed until ${new Date(end).toLocaleString('en-GB', opts)}.` };
 }
 
 export function deviceConfig(device: Device, dir: Directory, rev: number): DeviceConfig {
@@ -59,10 +117,8 @@ export function deviceConfig(device: Device, dir: Directory, rev: number): Devic
     preferred,
     // preferred colleagues outside the own department are watched one by one; the department by wildcard
     watch: preferred.filter((id) => dir.people.get(id)?.dept !== person?.dept),
+    // PR-4: a leader's phone follows its staff's own topics
+    staff: person ? dir.staffOf(person.id).map((p) => p.id) : [],
     rev,
   };
-}
-
-function nameOf(dir: Directory, personId: string): string {
-  return dir.people.get(personId)?.name ?? personId;
 }

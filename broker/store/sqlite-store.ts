@@ -6,8 +6,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { PersonRecord } from '../state/person-record.js';
-import type { JournalEntry, Store } from './store.js';
+import type { DirectoryData } from '../directory/directory.js';
+import type { DeptRecord } from '../state/dept-record.js';
+import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
+import type { JournalEntry, Store, StoredDirectory } from './store.js';
 
 /** Migrations in order; index + 1 is the schema version (PRAGMA user_version). Never edit one that shipped. */
 const MIGRATIONS: string[] = [
@@ -23,6 +25,18 @@ const MIGRATIONS: string[] = [
      op TEXT NOT NULL,
      detail TEXT NOT NULL
    );`,
+  // 2: the policy engine: department state (closures, peaks) and the imported directory
+  `CREATE TABLE dept_state (
+     dept_id TEXT PRIMARY KEY,
+     rev INTEGER NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE directory (
+     version INTEGER PRIMARY KEY AUTOINCREMENT,
+     imported_at TEXT NOT NULL,
+     source TEXT NOT NULL,
+     body TEXT NOT NULL
+   );`,
 ];
 
 export interface SqliteStoreOptions {
@@ -35,6 +49,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly upsert: Database.Statement;
+  private readonly upsertDept: Database.Statement;
   private readonly append: Database.Statement;
 
   constructor(opts: SqliteStoreOptions) {
@@ -53,6 +68,9 @@ export class SqliteStore implements Store {
     }
     this.upsert = this.db.prepare(
       'INSERT INTO person_state (person_id, rev, body) VALUES (?, ?, ?) ON CONFLICT(person_id) DO UPDATE SET rev = excluded.rev, body = excluded.body',
+    );
+    this.upsertDept = this.db.prepare(
+      'INSERT INTO dept_state (dept_id, rev, body) VALUES (?, ?, ?) ON CONFLICT(dept_id) DO UPDATE SET rev = excluded.rev, body = excluded.body',
     );
     this.append = this.db.prepare('INSERT INTO journal (at, actor, op, detail) VALUES (?, ?, ?, ?)');
   }
@@ -80,12 +98,18 @@ export class SqliteStore implements Store {
 
   loadPeople(): PersonRecord[] {
     const rows = this.db.prepare('SELECT body FROM person_state ORDER BY person_id').all() as { body: string }[];
-    return rows.map((r) => JSON.parse(r.body) as PersonRecord);
+    return rows.map((r) => normalizeRecord(JSON.parse(r.body) as PersonRecord));
   }
 
-  commit(records: readonly PersonRecord[], entry: JournalEntry): void {
+  loadDepts(): DeptRecord[] {
+    const rows = this.db.prepare('SELECT body FROM dept_state ORDER BY dept_id').all() as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as DeptRecord);
+  }
+
+  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry): void {
     this.db.transaction(() => {
-      for (const r of records) this.upsert.run(r.personId, r.rev, JSON.stringify(r));
+      for (const r of people) this.upsert.run(r.personId, r.rev, JSON.stringify(r));
+      for (const d of depts) this.upsertDept.run(d.deptId, d.rev, JSON.stringify(d));
       this.append.run(entry.at, entry.actor, entry.op, JSON.stringify(entry.detail ?? null));
     })();
   }
@@ -98,6 +122,29 @@ export class SqliteStore implements Store {
       detail: string;
     }[];
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
+  }
+
+  loadDirectory(): StoredDirectory | null {
+    const row = this.db.prepare('SELECT version, imported_at, source, body FROM directory ORDER BY version DESC LIMIT 1').get() as
+      | { version: number; imported_at: string; source: string; body: string }
+      | undefined;
+    return row ? { version: row.version, importedAt: row.imported_at, source: row.source, data: JSON.parse(row.body) as DirectoryData } : null;
+  }
+
+  directoryVersion(): number {
+    const row = this.db.prepare('SELECT max(version) AS v FROM directory').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  saveDirectory(data: DirectoryData, source: string, at: Date): { version: number; changed: boolean } {
+    const body = JSON.stringify(data);
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT version, body FROM directory ORDER BY version DESC LIMIT 1').get() as { version: number; body: string } | undefined;
+      if (current && current.body === body) return { version: current.version, changed: false };
+      const info = this.db.prepare('INSERT INTO directory (imported_at, source, body) VALUES (?, ?, ?)').run(at.toISOString(), source, body);
+      this.append.run(at.toISOString(), source, 'import-directory', JSON.stringify({ version: Number(info.lastInsertRowid) }));
+      return { version: Number(info.lastInsertRowid), changed: true };
+    })();
   }
 
   close(): void {

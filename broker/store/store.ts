@@ -1,18 +1,34 @@
 /** The hub's persistence port. `commit` is durable when it returns: only then is a request acknowledged. */
+import type { DirectoryData } from '../directory/directory.js';
+import type { DeptRecord } from '../state/dept-record.js';
 import type { PersonRecord } from '../state/person-record.js';
 
 export interface JournalEntry {
   at: string;
-  /** device id, or `hub` for the hub's own changes (expiry) */
+  /** device id, `admin:<name>`, `calendar:<id>`, `pbx`, or `hub` for the hub's own changes (expiry, phone hours) */
   actor: string;
   op: string;
   detail: unknown;
 }
 
+export interface StoredDirectory {
+  version: number;
+  data: DirectoryData;
+  source: string;
+  importedAt: string;
+}
+
 export interface Store {
   loadPeople(): PersonRecord[];
+  loadDepts(): DeptRecord[];
   /** Writes all records and the journal entry in one transaction. */
-  commit(records: readonly PersonRecord[], entry: JournalEntry): void;
+  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry): void;
   journal(limit: number): JournalEntry[];
+  /** The directory in force (RT-1), or null before the first import. */
+  loadDirectory(): StoredDirectory | null;
+  /** Cheap: the version of the directory in force (0 before the first import), for a running hub to notice an import. */
+  directoryVersion(): number;
+  /** Stores a new directory version unless it equals the one in force; idempotent. */
+  saveDirectory(data: DirectoryData, source: string, at: Date): { version: number; changed: boolean };
   close(): void;
 }

@@ -30,6 +30,10 @@ export const ERROR_RULES: Partial<Record<ErrorCode, string>> = {
   'diversion-cycle': 'DV-4',
   'chain-too-long': 'DV-4',
   'not-diverted-to-you': 'DV-2',
+  'target-unavailable': 'DV-4',
+  'needs-colleague': 'DV-6',
+  'unknown-department': 'RT-1',
+  'unknown-closure': 'PH-3',
 };
 
 const RULE_ID = /^[A-Z]{2}-\d{1,2}$/;
@@ -38,6 +42,8 @@ const RULE_ID = /^[A-Z]{2}-\d{1,2}$/;
 export interface ErrorLike {
   code: string;
   rule?: string | undefined;
+  /** the hub's own sentence for people, when it has one (names who and when) */
+  text?: { da: string; en: string } | undefined;
 }
 
 function isErrorCode(code: string): code is ErrorCode {
@@ -54,6 +60,8 @@ export function errorText(err: ErrorLike, lang: Lang): string {
   const sentence = msg(lang).errors[code];
   const hubRule = err.rule && RULE_ID.test(err.rule) ? err.rule : undefined;
   const rule = ERROR_RULES[code] ?? hubRule;
+  const own = typeof err.text?.[lang] === 'string' && err.text[lang].trim() ? err.text[lang].trim().replace(/\.$/, '') : null;
+  if (own) return rule ? `${own} (${rule}).` : `${own}.`;
   const head = rule ? `${sentence.text} (${rule}).` : `${sentence.text}.`;
   return sentence.hint ? `${head} ${sentence.hint}` : head;
 }

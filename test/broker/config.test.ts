@@ -39,6 +39,8 @@ t('defaults, with an empty environment', () => {
     mqttPort: 1883,
     wsPort: 9001,
     httpPort: 8080,
+    apiPort: 8090,
+    adminToken: null,
     mqttUrl: null,
     mqttPassword: null,
     dataDir: '.omstil',
@@ -86,6 +88,8 @@ t('every environment variable sets its key', () => {
       OMSTIL_MQTT_PORT: '0',
       OMSTIL_WS_PORT: '9101',
       OMSTIL_HTTP_PORT: '8181',
+      OMSTIL_API_PORT: 'off',
+      OMSTIL_ADMIN_TOKEN: 'a-long-enough-admin-token',
       OMSTIL_MQTT_URL: 'mqtts://broker.example:8883',
       OMSTIL_MQTT_PASSWORD: 'hemmeligt',
       OMSTIL_DATA_DIR: '/var/lib/omstil',
@@ -96,10 +100,10 @@ t('every environment variable sets its key', () => {
     },
   });
   assert.equal(
-    { host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, httpPort: c.httpPort, mqttUrl: c.mqttUrl, mqttPassword: c.mqttPassword, dataDir: c.dataDir, directory: c.directory, sync: c.sync, allowObservers: c.allowObservers, logLevel: c.logLevel },
-    { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
+    { host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, httpPort: c.httpPort, apiPort: c.apiPort, adminToken: c.adminToken, mqttUrl: c.mqttUrl, mqttPassword: c.mqttPassword, dataDir: c.dataDir, directory: c.directory, sync: c.sync, allowObservers: c.allowObservers, logLevel: c.logLevel },
+    { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, apiPort: null, adminToken: 'a-long-enough-admin-token', mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
   );
-  assert.is(Object.keys(ENV).length, 11, 'a new variable needs a line above');
+  assert.is(Object.keys(ENV).length, 13, 'a new variable needs a line above');
 });
 
 t('OMSTIL_WS_PORT=off disables the WebSocket listener (null)', () => {

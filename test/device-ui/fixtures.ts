@@ -1,5 +1,6 @@
 /** Small DeviceView builders for the device-ui tests. */
 import type { DeviceView, PersonOwn, PersonPublic } from '../../protocol/index.js';
+import { deptPublicFixture } from '../support/fixtures.js';
 
 const T = '2025-10-24T10:00:00.000Z';
 
@@ -24,12 +25,12 @@ export function person(personId: string, extra: Partial<PersonPublic> = {}): Per
 }
 
 export function own(p: PersonPublic, extra: Partial<PersonOwn> = {}): PersonOwn {
-  return { ...p, ownDiversion: null, incoming: [], absenceReason: null, ...extra };
+  return { ...p, ownDiversion: null, incoming: [], absenceReason: null, alerts: [], ...extra };
 }
 
 /** The public part of an own record (what colleagues see). */
 export function publicOf(me: PersonOwn): PersonPublic {
-  const { ownDiversion: _d, incoming: _i, absenceReason: _r, ...pub } = me;
+  const { ownDiversion: _d, incoming: _i, absenceReason: _r, alerts: _a, ...pub } = me;
   return pub;
 }
 
@@ -42,7 +43,7 @@ export function phoneView(me: PersonOwn | null, people: PersonPublic[], extra: P
     me,
     preferred: [],
     people: me ? [publicOf(me), ...people] : people,
-    depts: [{ deptId: 'borgerservice', name: 'Borgerservice', phoneHours: 'Mo-Fr 08:00-15:00', sensitive: false, rev: 1 }],
+    depts: [deptPublicFixture({ deptId: 'borgerservice', name: 'Borgerservice' })],
     ...extra,
   };
 }

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { deptPublicFixture } from '../support/fixtures.js';
 import { DeviceView } from '../../protocol/index.js';
 import {
   bridgeUrl,
@@ -107,9 +108,9 @@ t('reception: grouped by department name, people by name, unknown departments la
     ]),
     kind: 'kiosk',
     depts: [
-      { deptId: 'familie', name: 'Familieafdelingen', phoneHours: 'Mo-Fr 08:00-14:00', sensitive: true, rev: 1 },
-      { deptId: 'borgerservice', name: 'Borgerservice', phoneHours: 'Mo-Fr 08:00-15:00', sensitive: false, rev: 1 },
-      { deptId: 'teknik', name: 'Teknik', phoneHours: 'Mo-Fr 08:00-15:00', sensitive: false, rev: 1 },
+      deptPublicFixture({ deptId: 'familie', name: 'Familieafdelingen', phoneHours: 'Mo-Fr 08:00-14:00', sensitive: true }),
+      deptPublicFixture({ deptId: 'borgerservice', name: 'Borgerservice' }),
+      deptPublicFixture({ deptId: 'teknik', name: 'Teknik' }),
     ],
   };
   const groups = receptionGroups(view);

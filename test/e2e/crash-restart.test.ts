@@ -29,7 +29,7 @@ crash.after(async () => {
 
 crash('a diversion survives kill -9 of the hub and every device shows it again', async () => {
   const port = await freePort();
-  const args = ['hub', '--mqtt-port', String(port), '--no-ws-port', '--data-dir', dataDir, '--log-level', 'warn'];
+  const args = ['hub', '--mqtt-port', String(port), '--no-ws-port', '--no-api-port', '--data-dir', dataDir, '--log-level', 'warn'];
   hubProc = await spawnCli(args, /omstil hub is up/);
   const mqttUrl = `mqtt://127.0.0.1:${port}`;
   const a = directory.data.people[0]!;

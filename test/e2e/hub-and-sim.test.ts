@@ -30,7 +30,7 @@ t('hub and sim in their own processes; birth, screens and Will', async () => {
   assert.is(data.devices.length, 15 * 2 + 1, 'the file lists every device');
 
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
-  const hub = await spawnCli(['hub', '--directory', file, '--mqtt-port', String(mqttPort), '--no-ws-port', '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], /omstil hub is up/);
+  const hub = await spawnCli(['hub', '--directory', file, '--mqtt-port', String(mqttPort), '--no-ws-port', '--no-api-port', '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], /omstil hub is up/);
   procs.push(hub);
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const sim = await spawnCli(['sim', '--directory', file, '--mqtt-url', mqttUrl, '--http-port', String(httpPort), '--phones', '3', '--kiosks', '1', '--log-level', 'warn'], /omstil sim is up: 3 phones, 1 kiosks/);

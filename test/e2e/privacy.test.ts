@@ -37,7 +37,8 @@ privacy('an absence reason reaches only the own phone and the leader\'s phone', 
   const dataDir = tempDir();
   const seed = new SqliteStore({ file: path.join(dataDir, 'omstil.db') });
   const now = new Date();
-  seed.commit([{ ...initialRecord(employee.id, now), rev: 1, presence: 'absent', backAt: new Date(now.getTime() + 86_400_000).toISOString(), absenceReason: REASON }], { at: now.toISOString(), actor: 'test', op: 'seed', detail: null });
+  const back = new Date(now.getTime() + 3 * 86_400_000).toISOString();
+  seed.commit([{ ...initialRecord(employee.id, now), rev: 1, presence: 'absent', backAt: back, status: { kind: 'absent', since: now.toISOString(), until: back, source: 'phone' }, absenceReason: REASON }], [], { at: now.toISOString(), actor: 'test', op: 'seed', detail: null });
   seed.close();
   sys = await startSystem({ demo, dataDir, phones: 0, kiosks: 0 });
 

@@ -25,9 +25,9 @@ let startMs = 0;
 
 up.before(async () => {
   if (!existsSync(BUNDLED_CLI)) throw new Error(`${BUNDLED_CLI} is missing: run \`npm run build\` (npm test does)`);
-  const [mqtt, ws, http] = [await freePort(), await freePort(), await freePort()];
+  const [mqtt, ws, http, api] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const t0 = Date.now();
-  proc = await spawnCli(['up', '--mqtt-port', String(mqtt), '--ws-port', String(ws), '--http-port', String(http), '--data-dir', dataDir, '--log-level', 'warn'], /Press Ctrl\+C/, { bundle: true, timeoutMs: 15_000 });
+  proc = await spawnCli(['up', '--mqtt-port', String(mqtt), '--ws-port', String(ws), '--http-port', String(http), '--api-port', String(api), '--data-dir', dataDir, '--log-level', 'warn'], /Press Ctrl\+C/, { bundle: true, timeoutMs: 15_000 });
   startMs = Date.now() - t0;
   for (const m of proc.stdout().matchAll(/^\s+(\S+)\s+(\S+:\/\/\S+)/gm)) urls[m[1]!] = m[2]!;
 });

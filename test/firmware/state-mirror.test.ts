@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { deptPublicFixture } from '../support/fixtures.js';
 import { FakeClock, type DeptPublic, type DeviceConfig, type PersonOwn, type PersonPublic, type Topic } from '../../protocol/index.js';
 import { StateMirror } from '../../firmware/state-mirror.js';
 
@@ -11,12 +12,12 @@ function person(personId: string, name: string, rev = 1, patch: Partial<PersonPu
   return { personId, name, deptId: 'familie', title: null, extension: '1001', presence: 'available', backAt: null, diversion: null, rev, updatedAt: T0, ...patch };
 }
 function own(personId: string, rev = 1, patch: Partial<PersonOwn> = {}): PersonOwn {
-  return { ...person(personId, 'Anna Holm', rev), ownDiversion: null, incoming: [], absenceReason: null, ...patch };
+  return { ...person(personId, 'Anna Holm', rev), ownDiversion: null, incoming: [], absenceReason: null, alerts: [], ...patch };
 }
 function dept(deptId: string, name: string, rev = 0): DeptPublic {
-  return { deptId, name, phoneHours: 'Mo-Fr 08:00-15:00', sensitive: false, rev };
+  return deptPublicFixture({ deptId, name, rev });
 }
-const config: DeviceConfig = { deviceId: 'phone-anna', kind: 'phone', personId: 'anna', deptId: 'familie', watch: ['carl'], preferred: ['bo', 'carl'], rev: 0 };
+const config: DeviceConfig = { deviceId: 'phone-anna', kind: 'phone', personId: 'anna', deptId: 'familie', watch: ['carl'], preferred: ['bo', 'carl'], staff: [], rev: 0 };
 
 const topics = {
   hub: { kind: 'hub-status' } as Topic,
@@ -93,6 +94,28 @@ t('stale and equal revs for own and dept topics too', () => {
   assert.is(m.staleDropped, 2);
 });
 
+t('RT-1: an empty retained payload (the hub cleared a removed person or department) removes it from the mirror', () => {
+  const { m, apply } = setup();
+  apply(topics.config(), config);
+  apply(topics.pub('bo'), person('bo', 'Bo Jensen', 1));
+  apply(topics.dept('familie'), dept('familie', 'Familie'));
+  assert.is(apply(topics.pub('bo'), ''), 'changed');
+  assert.is(apply(topics.dept('familie'), ''), 'changed');
+  assert.is(m.people.size, 0);
+  assert.is(m.depts.size, 0);
+  assert.is(apply(topics.pub('bo'), ''), 'ignored', 'clearing what is not there changes nothing');
+});
+
+t('PR-4: a leader\'s phone keeps its staff\'s own state, and no one else\'s', () => {
+  const { m, apply } = setup();
+  apply(topics.config(), { ...config, staff: ['bo'] });
+  assert.is(apply(topics.own('bo'), { ...own('bo', 2), name: 'Bo Jensen', absenceReason: 'syg' }), 'changed');
+  assert.is(m.staff.get('bo')?.absenceReason, 'syg');
+  assert.is(m.me, null, 'a staff member is never shown as me');
+  assert.is(apply(topics.own('carl'), own('carl', 2)), 'ignored');
+  assert.is(apply(topics.own('bo'), own('bo', 1)), 'stale');
+});
+
 t('invalid JSON or an invalid payload → invalid, and nothing changes (asOf included)', () => {
   const { m, apply } = setup();
   apply(topics.config(), config);
@@ -111,7 +134,7 @@ t('invalid JSON or an invalid payload → invalid, and nothing changes (asOf inc
     [topics.pub('bo'), person('carl', 'Carl Dahl', 9)], // the payload is not about the topic's person
     [topics.member('bo'), { ...person('bo', 'Bo', 9), presence: 'busy' }],
     [topics.dept('familie'), dept('jobcenter', 'Jobcenter', 9)],
-    [topics.dept('familie'), ''],
+    [topics.dept('familie'), ' '],
   ];
   for (const [topic, body] of cases) assert.is(apply(topic, body), 'invalid', JSON.stringify([topic, body]));
   assert.equal(m.view(true), before);

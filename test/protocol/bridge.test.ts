@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BridgeToScreen, DeviceView, ScreenToBridge, bridgePath, decodeJson, decodeValue } from '../../protocol/index.js';
+import { deptPublicFixture } from '../support/fixtures.js';
 
 const t = suite('protocol/bridge');
 
@@ -18,8 +19,8 @@ const anna = {
   rev: 1,
   updatedAt: T0,
 };
-const me = { ...anna, ownDiversion: null, incoming: [], absenceReason: null };
-const dept = { deptId: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00', sensitive: false, rev: 0 };
+const me = { ...anna, ownDiversion: null, incoming: [], absenceReason: null, alerts: [] };
+const dept = deptPublicFixture({ deptId: 'familie', name: 'Familie', rev: 0 });
 
 function view(): DeviceView {
   return {

@@ -29,7 +29,7 @@ export async function startSystem(opts: { demo?: DemoOptions; phones?: number; k
   const dataDir = opts.dataDir ?? tempDir();
   const logger = memoryLogger('info');
   const directory = Directory.parse(demoDirectory(opts.demo ?? { peoplePerDept: 3, kiosks: 2 }));
-  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, dataDir, sync: 'normal', logLevel: 'info' } });
+  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, apiPort: 0, dataDir, sync: 'normal', logLevel: 'info' } });
   const pbx = new SimulatedPbx();
   const clock = opts.clock ?? systemClock;
   const hub = await startHubService(config, { logger, pbx, directory, clock });

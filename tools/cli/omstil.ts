@@ -9,8 +9,15 @@ import { createLogger, type Logger } from '../../protocol/index.js';
 import { startSimulation } from '../../simulator/main.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { stderrSink } from '../log-sink.js';
+import { Directory } from '../../broker/directory/directory.js';
+import { formatDirectoryFile, formatFromName, formatProblems, parseDirectoryFile, type DirectoryFormat } from '../../broker/directory/directory-file.js';
+import { describeDiff, diffDirectories } from '../../broker/directory/directory-diff.js';
+import { SqliteStore } from '../../broker/store/sqlite-store.js';
+import { hoursJson, hoursReport } from './hours-report.js';
+import { atLocal } from '../../broker/policy/hours/zone.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
 
@@ -41,6 +48,7 @@ function configFrom(o: Record<string, unknown>): Config {
       mqttPort: o.mqttPort,
       wsPort: o.wsPort === false ? null : o.wsPort,
       httpPort: o.httpPort,
+      apiPort: o.apiPort === false ? null : o.apiPort,
       mqttUrl: o.mqttUrl,
       simPhones: o.phones,
       simKiosks: o.kiosks,
@@ -74,11 +82,20 @@ function line(label: string, value: string, note = ''): string {
   return `  ${label.padEnd(10)} ${value}${note ? `   ${note}` : ''}`;
 }
 
+function apiLines(hub: Awaited<ReturnType<typeof startHubService>>): string[] {
+  if (!hub.api) return [];
+  return [line('api', hub.api.url, hub.adminTokenFile ? `bearer token in ${hub.adminTokenFile}` : 'bearer token from the config')];
+}
+
+function apiOptions(cmd: Command): Command {
+  return cmd.option('--api-port <port>', 'admin API port (default 8090)', int).option('--no-api-port', 'no admin API');
+}
+
 const program = new Command('omstil')
   .description('Presence, one-button diversion and absence for a municipality\'s phones, kept true to its telephone policy.')
   .showHelpAfterError();
 
-common(program.command('up'))
+apiOptions(common(program.command('up')))
   .description('run everything in one process: hub, embedded broker, SQLite, simulated phones, kiosks and PBX, and the device UI')
   .option('--mqtt-port <port>', 'MQTT/TCP port (default 1883)', int)
   .option('--ws-port <port>', 'MQTT over WebSocket port (default 9001)', int)
@@ -119,13 +136,14 @@ common(program.command('up'))
       ...(colleague ? [line('colleague', sim.bridge.phoneUrl(colleague.deviceId), who(colleague.deviceId))] : []),
       ...sim.fleet.kiosks.slice(0, 1).map((k) => line('reception', sim.bridge.kioskUrl(k.deviceId))),
       line('devices', `${sim.bridge.url}/`, 'every simulated phone and kiosk'),
+      ...apiLines(hub),
       line('database', hub.dbFile),
       'Press Ctrl+C to stop.',
     ];
     process.stdout.write(out.join('\n') + '\n');
   });
 
-common(program.command('hub'))
+apiOptions(common(program.command('hub')))
   .description('run the hub alone: embedded broker (or --mqtt-url), SQLite, directory')
   .option('--mqtt-port <port>', 'MQTT/TCP port (default 1883)', int)
   .option('--ws-port <port>', 'MQTT over WebSocket port (default 9001)', int)
@@ -135,7 +153,7 @@ common(program.command('hub'))
     const config = configFrom(o);
     const hub = await startHubService(config, { logger: loggerFor(config) });
     onStop(() => hub.stop());
-    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), line('database', hub.dbFile)];
+    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), ...apiLines(hub), line('database', hub.dbFile)];
     process.stdout.write(out.join('\n') + '\n');
   });
 
@@ -167,9 +185,114 @@ program
     else process.stdout.write(json);
   });
 
+function formatOf(file: string, given: string | undefined): DirectoryFormat {
+  const format = (given as DirectoryFormat | undefined) ?? formatFromName(file);
+  if (format !== 'json' && format !== 'csv') throw new CliError(`cannot tell the format of ${file}: name it .json or .csv, or pass --format`);
+  return format;
+}
+
+class CliError extends Error {}
+
+program
+  .command('import')
+  .description('validate a directory file (JSON or CSV) and make it the one in force (RT-1); a running hub applies it within a second')
+  .argument('<file>', 'directory file: .json or .csv (see `omstil export` for the format)')
+  .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+  .addOption(new Option('--format <format>', 'file format (default: by extension)').choices(['json', 'csv']))
+  .option('--dry-run', 'validate and report what would change; change nothing')
+  .action((file: string, o: { dataDir?: string; format?: string; dryRun?: boolean }) => {
+    const config = loadConfig({ overrides: { dataDir: o.dataDir } });
+    const format = formatOf(file, o.format);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    const parsed = parseDirectoryFile(text, format);
+    if (!parsed.ok) {
+      process.stderr.write(`${formatProblems(parsed.problems, file)}\n${file}: ${parsed.problems.length} problem(s); nothing was imported\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const store = new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+    try {
+      const before = store.loadDirectory();
+      const summary = describeDiff(diffDirectories(before?.data ?? null, parsed.data));
+      if (o.dryRun) {
+        process.stdout.write(`${file} is valid: ${summary} (dry run: nothing imported)\n`);
+        return;
+      }
+      const saved = store.saveDirectory(parsed.data, path.resolve(file), new Date());
+      process.stdout.write(
+        saved.changed
+          ? `imported ${file} as directory version ${saved.version}: ${summary}\n`
+          : `no changes: ${file} matches directory version ${saved.version}, which is in force\n`,
+      );
+    } finally {
+      store.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('write the directory in force (RT-1) as JSON or CSV, in the format `omstil import` reads')
+  .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+  .addOption(new Option('--format <format>', 'file format (default: by the --out extension, else json)').choices(['json', 'csv']))
+  .option('-o, --out <file>', 'write to a file instead of stdout')
+  .action((o: { dataDir?: string; format?: string; out?: string }) => {
+    const config = loadConfig({ overrides: { dataDir: o.dataDir } });
+    const format = o.out ? formatOf(o.out, o.format) : ((o.format as DirectoryFormat | undefined) ?? 'json');
+    const store = new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+    let data;
+    try {
+      data = store.loadDirectory()?.data ?? Directory.parse(demoDirectory()).data; // what a fresh hub would use
+    } finally {
+      store.close();
+    }
+    const text = formatDirectoryFile(data, format);
+    if (o.out) writeFileSync(o.out, text);
+    else process.stdout.write(text);
+  });
+
+program
+  .command('hours')
+  .description('a department\'s (or group number\'s) phone hours this week, and whether it answers now (PH-1, PH-2)')
+  .argument('<id>', 'department or group id')
+  .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+  .option('--directory <file>', 'read this directory file instead of the one in force')
+  .option('--at <time>', 'as if it were this time (ISO 8601), e.g. 2026-12-25T10:00')
+  .addOption(new Option('--lang <lang>', 'language').choices(['da', 'en']).default('da'))
+  .option('--json', 'print the facts as JSON')
+  .action(async (id: string, o: { dataDir?: string; directory?: string; at?: string; lang: 'da' | 'en'; json?: boolean }) => {
+    const config = loadConfig({ overrides: { dataDir: o.dataDir, directory: o.directory } });
+    let dir: Directory;
+    if (config.directory) dir = await resolveDirectory(config);
+    else {
+      const store = new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+      try {
+        const stored = store.loadDirectory();
+        dir = stored ? Directory.parse(stored.data, `directory version ${stored.version}`) : Directory.parse(demoDirectory(), 'built-in demo directory');
+      } finally {
+        store.close();
+      }
+    }
+    const at = o.at ? parseLocalTime(o.at) : new Date();
+    if (o.json) process.stdout.write(JSON.stringify(hoursJson(dir, id, at, o.lang), null, 2) + '\n');
+    else process.stdout.write(hoursReport(dir, id, at, o.lang) + '\n');
+  });
+
+/** An ISO time; without an offset it is Copenhagen wall-clock time. */
+function parseLocalTime(text: string): Date {
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text);
+  const at = hasZone ? new Date(text) : atLocal(text.slice(0, 10), text.length > 10 ? text.slice(11, 16) : '12:00');
+  if (Number.isNaN(at.getTime())) throw new CliError(`--at: not a time: ${text} (use e.g. 2026-12-25T10:00)`);
+  return at;
+}
+
 program.parseAsync().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number };
-  if (err instanceof ConfigError || err instanceof DirectoryError) process.stderr.write(`omstil: ${e.message}\n`);
+  if (err instanceof ConfigError || err instanceof DirectoryError || err instanceof CliError) process.stderr.write(`omstil: ${e.message}\n`);
   else if (e.code === 'EADDRINUSE') process.stderr.write(`omstil: port ${e.port} is already in use; choose another (see --help for the port flags)\n`);
   else process.stderr.write(`omstil: ${e.stack ?? String(err)}\n`);
   process.exit(2);

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Directory } from '../../../broker/directory/directory.js';
-import { MAX_HOPS, checkDiversion, type Decision } from '../../../broker/policy/diversion.js';
+import { checkDiversion, type Decision } from '../../../broker/policy/diversion.js';
+import type { PolicyState } from '../../../broker/policy/policy-state.js';
 import { initialRecord, type PersonRecord } from '../../../broker/state/person-record.js';
 
 const t = suite('broker/policy/diversion');
@@ -32,12 +33,12 @@ const dir = Directory.parse({
 });
 
 /** Records with the given diversions in place: [from, to] or [from, to, 'declined']. */
-function state(...diversions: [string, string, ('active' | 'declined')?][]): Map<string, PersonRecord> {
+function state(...diversions: [string, string, ('active' | 'declined')?][]): PolicyState {
   const m = new Map<string, PersonRecord>();
   for (const [from, to, status = 'active'] of diversions) {
-    m.set(from, { ...initialRecord(from, NOW), rev: 1, diversion: { to, since: NOW.toISOString(), until: null, status, declinedBy: status === 'declined' ? to : null } });
+    m.set(from, { ...initialRecord(from, NOW), rev: 1, diversion: { to, since: NOW.toISOString(), until: null, status, declinedBy: status === 'declined' ? to : null, source: 'phone' } });
   }
-  return m;
+  return { dir, people: m, depts: new Map() };
 }
 
 function refused(d: Decision, code: string, rule: string): void {
@@ -50,23 +51,23 @@ function refused(d: Decision, code: string, rule: string): void {
 }
 
 t('a plain diversion is allowed; the chain is the target', () => {
-  assert.equal(checkDiversion(dir, state(), 'anna', 'bo'), { ok: true, chain: ['bo'] });
+  assert.equal(checkDiversion(state(), 'anna', 'bo', NOW), { ok: true, chain: ['bo'] });
 });
 
 t('DV-4: a diversion to a diverted target follows the chain', () => {
-  assert.equal(checkDiversion(dir, state(['bo', 'carl']), 'anna', 'bo'), { ok: true, chain: ['bo', 'carl'] });
+  assert.equal(checkDiversion(state(['bo', 'carl']), 'anna', 'bo', NOW), { ok: true, chain: ['bo', 'carl'] });
 });
 
 t('DV-4: diverting to oneself is refused (self-diversion)', () => {
-  refused(checkDiversion(dir, state(), 'anna', 'anna'), 'self-diversion', 'DV-4');
+  refused(checkDiversion(state(), 'anna', 'anna', NOW), 'self-diversion', 'DV-4');
 });
 
 t('an unknown target is refused, naming args.target', () => {
-  refused(checkDiversion(dir, state(), 'anna', 'ghost'), 'unknown-person', 'RT-1');
+  refused(checkDiversion(state(), 'anna', 'ghost', NOW), 'unknown-person', 'RT-1');
 });
 
 t('an unknown diverter is refused, naming the person, not the target', () => {
-  const d = checkDiversion(dir, state(), 'ghost', 'bo');
+  const d = checkDiversion(state(), 'ghost', 'bo', NOW);
   assert.is(d.ok, false);
   if (!d.ok) {
     assert.is(d.code, 'unknown-person');
@@ -75,57 +76,57 @@ t('an unknown diverter is refused, naming the person, not the target', () => {
 });
 
 t('DV-3: diverting to the switchboard is refused without an agreement', () => {
-  const d = checkDiversion(dir, state(), 'anna', 'omstillingen');
+  const d = checkDiversion(state(), 'anna', 'omstillingen', NOW);
   refused(d, 'switchboard-diversion', 'DV-3');
   if (!d.ok) assert.match(d.message, 'Omstillingen');
 });
 
 t('DV-3: … and refused when the switchboard is further down the chain', () => {
-  refused(checkDiversion(dir, state(['bo', 'omstillingen']), 'anna', 'bo'), 'switchboard-diversion', 'DV-3');
+  refused(checkDiversion(state(['bo', 'omstillingen']), 'anna', 'bo', NOW), 'switchboard-diversion', 'DV-3');
 });
 
 t('DV-3: allowed when the diverter\'s department has a switchboard agreement', () => {
-  assert.equal(checkDiversion(dir, state(), 'gert', 'omstillingen'), { ok: true, chain: ['omstillingen'] });
+  assert.equal(checkDiversion(state(), 'gert', 'omstillingen', NOW), { ok: true, chain: ['omstillingen'] });
   // the agreement is the diverter's department's, not the middle person's
-  assert.equal(checkDiversion(dir, state(['anna', 'omstillingen']), 'gert', 'anna'), { ok: true, chain: ['anna', 'omstillingen'] });
+  assert.equal(checkDiversion(state(['anna', 'omstillingen']), 'gert', 'anna', NOW), { ok: true, chain: ['anna', 'omstillingen'] });
 });
 
 t('DV-4: A→B in force, then B→A is refused as a cycle', () => {
-  refused(checkDiversion(dir, state(['anna', 'bo']), 'bo', 'anna'), 'diversion-cycle', 'DV-4');
+  refused(checkDiversion(state(['anna', 'bo']), 'bo', 'anna', NOW), 'diversion-cycle', 'DV-4');
 });
 
 t('DV-4: a longer cycle back to the diverter is refused', () => {
-  refused(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'anna']), 'anna', 'bo'), 'diversion-cycle', 'DV-4');
+  refused(checkDiversion(state(['bo', 'carl'], ['carl', 'anna']), 'anna', 'bo', NOW), 'diversion-cycle', 'DV-4');
 });
 
 t('DV-4: a cycle further down the chain (not through the diverter) is refused, not followed forever', () => {
-  refused(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'bo']), 'anna', 'bo'), 'diversion-cycle', 'DV-4');
+  refused(checkDiversion(state(['bo', 'carl'], ['carl', 'bo']), 'anna', 'bo', NOW), 'diversion-cycle', 'DV-4');
 });
 
-t(`DV-4: a chain of exactly ${MAX_HOPS} hops is allowed, ${MAX_HOPS + 1} is refused (chain-too-long)`, () => {
-  assert.is(MAX_HOPS, 3);
+t(`DV-4: a chain of exactly ${dir.settings.maxHops} hops is allowed, ${dir.settings.maxHops + 1} is refused (chain-too-long)`, () => {
+  assert.is(dir.settings.maxHops, 3);
   // anna → bo → carl → dora: three hops, the new one included
-  assert.equal(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'dora']), 'anna', 'bo'), { ok: true, chain: ['bo', 'carl', 'dora'] });
+  assert.equal(checkDiversion(state(['bo', 'carl'], ['carl', 'dora']), 'anna', 'bo', NOW), { ok: true, chain: ['bo', 'carl', 'dora'] });
   // anna → bo → carl → dora → emil: four
-  refused(checkDiversion(dir, state(['bo', 'carl'], ['carl', 'dora'], ['dora', 'emil']), 'anna', 'bo'), 'chain-too-long', 'DV-4');
+  refused(checkDiversion(state(['bo', 'carl'], ['carl', 'dora'], ['dora', 'emil']), 'anna', 'bo', NOW), 'chain-too-long', 'DV-4');
 });
 
 t('DV-2: a declined diversion is not in force, so it is not followed', () => {
   // bo → carl was declined by carl: calls to bo stay with bo
-  assert.equal(checkDiversion(dir, state(['bo', 'carl', 'declined']), 'anna', 'bo'), { ok: true, chain: ['bo'] });
+  assert.equal(checkDiversion(state(['bo', 'carl', 'declined']), 'anna', 'bo', NOW), { ok: true, chain: ['bo'] });
   // and a declined diversion cannot close a cycle
-  assert.equal(checkDiversion(dir, state(['anna', 'bo', 'declined']), 'bo', 'anna'), { ok: true, chain: ['anna'] });
+  assert.equal(checkDiversion(state(['anna', 'bo', 'declined']), 'bo', 'anna', NOW), { ok: true, chain: ['anna'] });
   // nor lead to the switchboard
-  assert.equal(checkDiversion(dir, state(['bo', 'omstillingen', 'declined']), 'anna', 'bo'), { ok: true, chain: ['bo'] });
+  assert.equal(checkDiversion(state(['bo', 'omstillingen', 'declined']), 'anna', 'bo', NOW), { ok: true, chain: ['bo'] });
 });
 
 t('DV-4: hops of calls already diverted to the diverter count too', () => {
   // emil → anna is in force; anna → bo → carl → dora would make emil's callers pass 4 phones
-  refused(checkDiversion(dir, state(['emil', 'anna'], ['bo', 'carl'], ['carl', 'dora']), 'anna', 'bo'), 'chain-too-long', 'DV-4');
+  refused(checkDiversion(state(['emil', 'anna'], ['bo', 'carl'], ['carl', 'dora']), 'anna', 'bo', NOW), 'chain-too-long', 'DV-4');
   // with one hop fewer downstream it is exactly 3 and allowed
-  assert.equal(checkDiversion(dir, state(['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo'), { ok: true, chain: ['bo', 'carl'] });
+  assert.equal(checkDiversion(state(['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo', NOW), { ok: true, chain: ['bo', 'carl'] });
   // two people upstream in a row count as two hops
-  refused(checkDiversion(dir, state(['dora', 'emil'], ['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo'), 'chain-too-long', 'DV-4');
+  refused(checkDiversion(state(['dora', 'emil'], ['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo', NOW), 'chain-too-long', 'DV-4');
 });
 
 t.run();

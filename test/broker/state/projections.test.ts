@@ -28,6 +28,7 @@ const dir = Directory.parse({
   devices: [
     { id: 'phone-anna', kind: 'phone', person: 'anna' },
     { id: 'phone-mia', kind: 'phone', person: 'mia' },
+    { id: 'phone-lea', kind: 'phone', person: 'lea' },
     { id: 'kiosk-1', kind: 'kiosk' },
   ],
 });
@@ -37,7 +38,7 @@ function rec(personId: string, patch: Partial<PersonRecord> = {}): PersonRecord 
 }
 
 function diversion(to: string, status: DiversionRecord['status'] = 'active', since = NOW.toISOString()): DiversionRecord {
-  return { to, since, until: null, status, declinedBy: status === 'declined' ? to : null };
+  return { to, since, until: null, status, declinedBy: status === 'declined' ? to : null, source: 'phone' };
 }
 
 /** Every string anywhere in a value. */
@@ -90,7 +91,11 @@ t('projections pass their wire schemas', () => {
     assert.ok(own.ok, own.ok ? '' : own.error.message);
   }
   for (const dev of dir.devices.values()) assert.ok(decodeValue(DeviceConfig, deviceConfig(dev, dir, 2)).ok, dev.id);
-  for (const dept of dir.departments.values()) assert.ok(decodeValue(DeptPublic, deptPublic(dept, 1)).ok, dept.id);
+  const state = { dir, people: records, depts: new Map() };
+  for (const dept of dir.departments.values()) {
+    const d = decodeValue(DeptPublic, deptPublic(state, { deptId: dept.id, rev: 1, closures: [], peaks: [], openNow: true, day: '2026-11-23', updatedAt: NOW.toISOString() }, NOW));
+    assert.ok(d.ok, d.ok ? '' : d.error.message);
+  }
 });
 
 t('personPublic carries the directory facts and the record state', () => {
@@ -166,8 +171,11 @@ t('deviceConfig: watch = preferred colleagues outside the own department, in pre
     deptId: 'familie',
     preferred: ['bo', 'mia', 'carl', 'jens'],
     watch: ['mia', 'carl', 'jens'],
+    staff: [],
     rev: 4,
   });
+  // PR-4: a leader's phone follows its staff
+  assert.equal(deviceConfig(dir.devices.get('phone-lea')!, dir, 0).staff.sort(), ['anna', 'bo']);
   const m = deviceConfig(dir.devices.get('phone-mia')!, dir, 0);
   assert.equal(m.preferred, []);
   assert.equal(m.watch, []);
@@ -181,18 +189,19 @@ t("deviceConfig: a kiosk's config has no person, no department, nothing to watch
     deptId: null,
     preferred: [],
     watch: [],
+    staff: [],
     rev: 1,
   });
 });
 
-t('deptPublic', () => {
-  assert.equal(deptPublic(dir.departments.get('misbrugscenter')!, 5), {
-    deptId: 'misbrugscenter',
-    name: 'Misbrugscenter',
-    phoneHours: 'Mo-Fr 09:00-12:00',
-    sensitive: true,
-    rev: 5,
-  });
+t('PH-1 / RT-1: deptPublic carries the directory facts, today\'s hours and the stored open state', () => {
+  const state = { dir, people: new Map(), depts: new Map() };
+  const pub = deptPublic(state, { deptId: 'misbrugscenter', rev: 5, closures: [], peaks: [], openNow: true, day: '2026-11-23', updatedAt: NOW.toISOString() }, NOW);
+  assert.equal(
+    { deptId: pub.deptId, name: pub.name, phoneHours: pub.phoneHours, sensitive: pub.sensitive, rev: pub.rev, openNow: pub.openNow, today: pub.today },
+    { deptId: 'misbrugscenter', name: 'Misbrugscenter', phoneHours: 'Mo-Fr 09:00-12:00', sensitive: true, rev: 5, openNow: true, today: { date: '2026-11-23', holiday: null, open: [{ from: '09:00', to: '12:00' }] } },
+  );
+  assert.match(pub.outsideHours.da, 'Misbrugscenter');
 });
 
 t('revise bumps rev and updatedAt and keeps the rest', () => {

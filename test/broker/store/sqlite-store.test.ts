@@ -1,4 +1,6 @@
 import { suite } from 'uvu';
+import { Directory } from '../../../broker/directory/directory.js';
+import { demoDirectory } from '../../../simulator/demo/demo-directory.js';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,14 +37,14 @@ const entry = (op: string, n = 0): JournalEntry => ({ at: new Date(NOW.getTime()
 function anna(): PersonRecord {
   return revise(
     initialRecord('anna', NOW),
-    { presence: 'absent', backAt: '2026-11-30T08:00:00+01:00', absenceReason: 'kursus', diversion: { to: 'bo', since: NOW.toISOString(), until: null, status: 'active', declinedBy: null } },
+    { presence: 'absent', backAt: '2026-11-30T08:00:00+01:00', absenceReason: 'kursus', diversion: { to: 'bo', since: NOW.toISOString(), until: null, status: 'active', declinedBy: null, source: 'phone' } },
     NOW,
   );
 }
 
 t('a new store runs the migrations: schema version 1, empty', () => {
   const s = store();
-  assert.is(s.schemaVersion, 1);
+  assert.is(s.schemaVersion, 2);
   assert.equal(s.loadPeople(), []);
   assert.equal(s.journal(10), []);
 });
@@ -51,18 +53,18 @@ t('commit + load round trip: records exactly as written, sorted by person id, la
   const s = store();
   const a = anna();
   const b = revise(initialRecord('bo', NOW), {}, NOW);
-  s.commit([b, a], entry('divert'));
+  s.commit([b, a], [], entry('divert'));
   assert.equal(s.loadPeople(), [a, b]);
   const a2 = revise(a, { diversion: null }, NOW);
-  s.commit([a2], entry('undivert', 1));
+  s.commit([a2], [], entry('undivert', 1));
   assert.equal(s.loadPeople(), [a2, b]);
 });
 
 t('journal: newest first, limited, detail round-trips; a missing detail is stored as null', () => {
   const s = store();
-  s.commit([], entry('divert', 0));
-  s.commit([], entry('decline-diversion', 1));
-  s.commit([], { at: NOW.toISOString(), actor: 'hub', op: 'expire-diversions', detail: undefined });
+  s.commit([], [], entry('divert', 0));
+  s.commit([], [], entry('decline-diversion', 1));
+  s.commit([], [], { at: NOW.toISOString(), actor: 'hub', op: 'expire-diversions', detail: undefined });
   assert.equal(s.journal(10), [
     { at: NOW.toISOString(), actor: 'hub', op: 'expire-diversions', detail: null },
     entry('decline-diversion', 1),
@@ -75,10 +77,10 @@ t('journal: newest first, limited, detail round-trips; a missing detail is store
 t('a file-backed store keeps its data across a reopen; migrations do not run twice', () => {
   const file = path.join(tmp, 'nested', 'dir', 'omstil.db'); // the directory is created
   const first = new SqliteStore({ file, synchronous: 'normal' });
-  first.commit([anna()], entry('divert'));
+  first.commit([anna()], [], entry('divert'));
   first.close();
   const again = store(file);
-  assert.is(again.schemaVersion, 1);
+  assert.is(again.schemaVersion, 2);
   assert.equal(again.loadPeople(), [anna()]);
   assert.equal(again.journal(5), [entry('divert')]);
 });
@@ -86,12 +88,12 @@ t('a file-backed store keeps its data across a reopen; migrations do not run twi
 t('a commit that fails half-way leaves nothing written (records and journal in one transaction)', () => {
   const s = store();
   const before = anna();
-  s.commit([before], entry('divert'));
+  s.commit([before], [], entry('divert'));
   const bad = { ...initialRecord('bo', NOW), rev: 1 } as PersonRecord;
   Object.defineProperty(bad, 'presence', { enumerable: true, get: () => { throw new Error('boom'); } });
   const a2 = revise(before, { diversion: null }, NOW);
   // a2 is written before the bad record fails
-  assert.throws(() => s.commit([a2, bad], entry('undivert', 1)), /boom/);
+  assert.throws(() => s.commit([a2, bad], [], entry('undivert', 1)), /boom/);
   assert.equal(s.loadPeople(), [before]);
   assert.equal(s.journal(10).map((e) => e.op), ['divert']);
 });
@@ -99,11 +101,11 @@ t('a commit that fails half-way leaves nothing written (records and journal in o
 t('a journal entry that cannot be written rolls back the records of the same commit', () => {
   const s = store();
   const a = anna();
-  assert.throws(() => s.commit([a], { ...entry('divert'), detail: { n: 1n } }), /BigInt/);
+  assert.throws(() => s.commit([a], [], { ...entry('divert'), detail: { n: 1n } }), /BigInt/);
   assert.equal(s.loadPeople(), []);
   assert.equal(s.journal(10), []);
   // and the store still works afterwards
-  s.commit([a], entry('divert'));
+  s.commit([a], [], entry('divert'));
   assert.equal(s.loadPeople(), [a]);
 });
 
@@ -111,7 +113,7 @@ t('a closed store refuses to commit; close twice is harmless', () => {
   const file = path.join(tmp, 'closed.db');
   const s = new SqliteStore({ file });
   s.close();
-  assert.throws(() => s.commit([anna()], entry('divert')));
+  assert.throws(() => s.commit([anna()], [], entry('divert')));
   s.close();
   const again = store(file);
   assert.equal(again.loadPeople(), []);
@@ -122,12 +124,12 @@ t('a database with a newer schema version is refused and left untouched', () => 
   const db = new Database(file);
   db.pragma('journal_mode = DELETE');
   db.exec('CREATE TABLE future (x INTEGER)');
-  db.pragma('user_version = 2');
+  db.pragma('user_version = 99');
   db.close();
-  assert.throws(() => new SqliteStore({ file }), /schema version 2 is newer/);
+  assert.throws(() => new SqliteStore({ file }), /schema version 99 is newer/);
   const check = new Database(file, { readonly: true });
   try {
-    assert.is(check.pragma('user_version', { simple: true }), 2);
+    assert.is(check.pragma('user_version', { simple: true }), 99);
     assert.is(check.pragma('journal_mode', { simple: true }), 'delete', 'refusing to touch it means not switching it to WAL either');
     assert.equal(
       (check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name),
@@ -135,6 +137,57 @@ t('a database with a newer schema version is refused and left untouched', () => 
     );
   } finally {
     check.close();
+  }
+});
+
+t('a version-1 database is migrated: its people keep their state and gain the new fields (no data lost)', () => {
+  const file = path.join(tmp, 'v1.db');
+  const db = new Database(file);
+  db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
+           CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);`);
+  db.pragma('user_version = 1');
+  const old = { personId: 'anna', rev: 4, presence: 'available', backAt: null, absenceReason: null, updatedAt: NOW.toISOString(), diversion: { to: 'bo', since: NOW.toISOString(), until: null, status: 'active', declinedBy: null } };
+  db.prepare('INSERT INTO person_state VALUES (?, ?, ?)').run('anna', 4, JSON.stringify(old));
+  db.close();
+  const s = new SqliteStore({ file });
+  try {
+    assert.is(s.schemaVersion, 2);
+    const [anna] = s.loadPeople();
+    assert.equal(anna, { ...old, status: null, onCall: false, diversion: { ...old.diversion, source: 'phone' } } as unknown as PersonRecord);
+    assert.equal(s.loadDepts(), []);
+    assert.is(s.loadDirectory(), null);
+    assert.is(s.directoryVersion(), 0);
+  } finally {
+    s.close();
+  }
+});
+
+t('RT-1: saving a directory is idempotent: the same data twice is one version', () => {
+  const s = new SqliteStore({ file: ':memory:' });
+  try {
+    const data = Directory.parse(demoDirectory({ peoplePerDept: 2, kiosks: 1 })).data;
+    assert.equal(s.saveDirectory(data, 'a.json', NOW), { version: 1, changed: true });
+    assert.equal(s.saveDirectory(structuredClone(data), 'a.csv', NOW), { version: 1, changed: false });
+    assert.is(s.directoryVersion(), 1);
+    const changed = { ...data, municipality: 'Anden Kommune' };
+    assert.equal(s.saveDirectory(changed, 'b.json', NOW), { version: 2, changed: true });
+    assert.equal(s.loadDirectory()!.data, changed);
+    assert.is(s.loadDirectory()!.source, 'b.json');
+    assert.equal(s.journal(5).map((e) => e.op), ['import-directory', 'import-directory']);
+  } finally {
+    s.close();
+  }
+});
+
+t('department state round-trips with the people in one commit', () => {
+  const s = new SqliteStore({ file: ':memory:' });
+  try {
+    const dept = { deptId: 'familie', rev: 2, closures: [], peaks: [{ id: 'peak-1', from: '2026-12-01', to: '2026-12-02', text: { da: 'Årsopgørelser', en: 'Tax statements' } }], openNow: true, day: '2026-11-23', updatedAt: NOW.toISOString() };
+    s.commit([anna()], [dept], entry('add-peak'));
+    assert.equal(s.loadDepts(), [dept]);
+    assert.equal(s.loadPeople(), [anna()]);
+  } finally {
+    s.close();
   }
 });
 

@@ -2,10 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock, OmstilError, type Request } from '../../../protocol/index.js';
 import { Directory } from '../../../broker/directory/directory.js';
-import { expireDiversions, handleRequest, type Outcome } from '../../../broker/requests/handle-request.js';
+import { applyCommand, type Outcome } from '../../../broker/policy/commands.js';
+import { refresh } from '../../../broker/policy/refresh.js';
+import { actorForDevice, requestToCommand } from '../../../broker/requests/handle-request.js';
 import type { PersonRecord } from '../../../broker/state/person-record.js';
 
-const t = suite('broker/requests/handle-request');
+const t = suite('broker/policy/commands (device requests)');
 
 const dir = Directory.parse({
   municipality: 'Testkommune',
@@ -32,10 +34,19 @@ class World {
 
   apply(deviceId: string, op: Request['op'], args: Record<string, unknown> = {}): Outcome {
     const req = { id: `r${++this.n}`, op, args } as Request;
-    const personId = dir.devices.get(deviceId)?.person ?? null;
-    const out = handleRequest(dir, this.records, { deviceId, personId }, req, this.clock.now());
-    this.store(out.changed);
+    const actor = actorForDevice(dir, deviceId);
+    const out = applyCommand(this.state, actor, requestToCommand(actor, req), this.clock.now());
+    this.store(out.people);
     return out;
+  }
+
+  get state() {
+    return { dir, people: this.records, depts: new Map() };
+  }
+
+  /** what time changes by itself (the hub's sweep) */
+  expire(): PersonRecord[] {
+    return refresh(this.state, this.clock.now()).people;
   }
 
   store(changed: readonly PersonRecord[]): void {
@@ -66,21 +77,21 @@ function throwsOmstil(fn: () => unknown, code: string, opts: { field?: string; r
   throw new Error('unreachable');
 }
 
-const ids = (out: Outcome) => out.changed.map((c) => c.personId);
+const ids = (out: Outcome) => out.people.map((c) => c.personId);
 const inHours = (w: World, h: number) => new Date(w.clock.now().getTime() + h * 3600_000).toISOString();
 
-t('divert: the diverter gets an active diversion; diverter and target (DV-2) each get rev + 1', () => {
+t('DV-1: divert: the diverter gets an active diversion; diverter and target (DV-2) each get rev + 1', () => {
   const w = new World();
   const out = w.apply('phone-anna', 'divert', { target: 'bo' });
   assert.equal(ids(out), ['anna', 'bo']);
   assert.equal(out.data, { chain: ['bo'] });
   assert.equal(w.revs(), { anna: 1, bo: 1, carl: 0 });
-  assert.equal(w.records.get('anna')!.diversion, { to: 'bo', since: w.clock.now().toISOString(), until: null, status: 'active', declinedBy: null });
+  assert.equal(w.records.get('anna')!.diversion, { to: 'bo', since: w.clock.now().toISOString(), until: null, status: 'active', declinedBy: null, source: 'phone' });
   assert.is(w.records.get('anna')!.updatedAt, w.clock.now().toISOString());
   assert.is(w.records.get('bo')!.diversion, null);
 });
 
-t('divert with until keeps it', () => {
+t('DV-1: divert with until keeps it', () => {
   const w = new World();
   const until = inHours(w, 2);
   w.apply('phone-anna', 'divert', { target: 'bo', until });
@@ -105,7 +116,7 @@ t('an identical repeat changes nothing, and still answers with the chain', () =>
   const before = structuredClone([...w.records]);
   w.clock.advance(1000);
   const out = w.apply('phone-anna', 'divert', { target: 'bo', until });
-  assert.equal(out.changed, []);
+  assert.equal(out.people, []);
   assert.equal(out.data, { chain: ['bo'] });
   assert.equal([...w.records], before);
 });
@@ -121,7 +132,7 @@ t('a repeat with a different until is a change', () => {
 t('until now or in the past is refused, naming args.until, and nothing changes', () => {
   const w = new World();
   for (const until of [inHours(w, -1), w.clock.now().toISOString()]) {
-    throwsOmstil(() => w.apply('phone-anna', 'divert', { target: 'bo', until }), 'invalid-payload', { field: 'args.until' });
+    throwsOmstil(() => w.apply('phone-anna', 'divert', { target: 'bo', until }), 'invalid-time', { field: 'args.until' });
   }
   assert.equal(w.revs(), { anna: 0, bo: 0, carl: 0 });
 });
@@ -135,7 +146,7 @@ t('policy refusals come through with their rule and field (DV-4 self, DV-3 switc
   assert.equal(w.revs(), { anna: 1, bo: 1, carl: 0 });
 });
 
-t('a kiosk (no person) gets no-person for every op', () => {
+t('PR-4: a kiosk (no person) gets no-person for every op', () => {
   const w = new World();
   for (const [op, args] of [
     ['divert', { target: 'bo' }],
@@ -152,7 +163,7 @@ t('an unknown device gets unknown-device', () => {
   throwsOmstil(() => w.apply('phone-ghost', 'undivert'), 'unknown-device', { field: 'device' });
 });
 
-t('undivert ends the diversion and bumps the old target', () => {
+t('DV-1: undivert ends the diversion and bumps the old target', () => {
   const w = new World();
   w.apply('phone-anna', 'divert', { target: 'bo' });
   const out = w.apply('phone-anna', 'undivert');
@@ -161,13 +172,13 @@ t('undivert ends the diversion and bumps the old target', () => {
   assert.equal(w.revs(), { anna: 2, bo: 2, carl: 0 });
 });
 
-t('undivert when not diverted changes nothing', () => {
+t('DV-1: undivert when not diverted changes nothing', () => {
   const w = new World();
-  assert.equal(w.apply('phone-anna', 'undivert').changed, []);
+  assert.equal(w.apply('phone-anna', 'undivert').people, []);
   assert.is(w.records.size, 0);
   w.apply('phone-anna', 'divert', { target: 'bo' });
   w.apply('phone-anna', 'undivert');
-  assert.equal(w.apply('phone-anna', 'undivert').changed, []);
+  assert.equal(w.apply('phone-anna', 'undivert').people, []);
   assert.equal(w.revs(), { anna: 2, bo: 2, carl: 0 });
 });
 
@@ -178,7 +189,7 @@ t('DV-2: the target declines → status declined with declinedBy; both get rev +
   w.clock.advance(5000);
   const out = w.apply('phone-bo', 'decline-diversion', { from: 'anna' });
   assert.equal(ids(out), ['anna', 'bo']);
-  assert.equal(w.records.get('anna')!.diversion, { to: 'bo', since, until: null, status: 'declined', declinedBy: 'bo' });
+  assert.equal(w.records.get('anna')!.diversion, { to: 'bo', since, until: null, status: 'declined', declinedBy: 'bo', source: 'phone' });
   assert.equal(w.revs(), { anna: 2, bo: 2, carl: 0 });
 });
 
@@ -200,7 +211,7 @@ t('DV-2: a declined diversion cannot be declined again; an unknown person is unk
   throwsOmstil(() => w.apply('phone-bo', 'decline-diversion', { from: 'ghost' }), 'unknown-person', { field: 'args.from' });
 });
 
-t('undivert of a declined diversion clears it without bumping the target (it no longer receives the calls)', () => {
+t('DV-1: undivert of a declined diversion clears it without bumping the target (it no longer receives the calls)', () => {
   const w = new World();
   w.apply('phone-anna', 'divert', { target: 'bo' });
   w.apply('phone-bo', 'decline-diversion', { from: 'anna' });
@@ -209,7 +220,7 @@ t('undivert of a declined diversion clears it without bumping the target (it no 
   assert.is(w.records.get('anna')!.diversion, null);
 });
 
-t('diverting again after a decline re-activates it', () => {
+t('DV-1: diverting again after a decline re-activates it', () => {
   const w = new World();
   w.apply('phone-anna', 'divert', { target: 'bo' });
   w.apply('phone-bo', 'decline-diversion', { from: 'anna' });
@@ -219,15 +230,15 @@ t('diverting again after a decline re-activates it', () => {
   assert.is(w.records.get('anna')!.diversion!.declinedBy, null);
 });
 
-t('expireDiversions: nothing before until; at until the diversion ends and the target gets rev + 1', () => {
+t('DV-1 ends by itself: nothing before until; at until the diversion ends and the target gets rev + 1', () => {
   const w = new World();
   const until = inHours(w, 1);
   w.apply('phone-anna', 'divert', { target: 'bo', until });
   w.apply('phone-carl', 'divert', { target: 'bo' }); // no until: never expires
   w.clock.advance(3600_000 - 1);
-  assert.equal(expireDiversions(w.records, w.clock.now()), []);
+  assert.equal(w.expire(), []);
   w.clock.advance(1);
-  const changed = expireDiversions(w.records, w.clock.now());
+  const changed = w.expire();
   assert.equal(changed.map((c) => c.personId), ['anna', 'bo']);
   w.store(changed);
   assert.is(w.records.get('anna')!.diversion, null);
@@ -235,24 +246,24 @@ t('expireDiversions: nothing before until; at until the diversion ends and the t
   assert.is(w.records.get('carl')!.diversion!.to, 'bo');
   assert.equal(w.revs(), { anna: 2, bo: 3, carl: 1 });
   // idempotent: a second sweep finds nothing
-  assert.equal(expireDiversions(w.records, w.clock.now()), []);
+  assert.equal(w.expire(), []);
 });
 
-t('expireDiversions: a declined diversion expires without bumping its (former) target', () => {
+t('DV-1 ends by itself: a declined diversion expires without bumping its (former) target', () => {
   const w = new World();
   w.apply('phone-anna', 'divert', { target: 'bo', until: inHours(w, 1) });
   w.apply('phone-bo', 'decline-diversion', { from: 'anna' });
   w.clock.advance(2 * 3600_000);
-  assert.equal(expireDiversions(w.records, w.clock.now()).map((c) => c.personId), ['anna']);
+  assert.equal(w.expire().map((c) => c.personId), ['anna']);
 });
 
-t('expireDiversions: a chain expiring at once lists each person once, with one new revision holding every change', () => {
+t('DV-1 ends by itself: a chain expiring at once lists each person once, with one new revision holding every change', () => {
   const w = new World();
   const until = inHours(w, 1);
   w.apply('phone-anna', 'divert', { target: 'bo', until }); // anna 1, bo 1
   w.apply('phone-bo', 'divert', { target: 'carl', until }); // bo 2, carl 1
   w.clock.set(until);
-  const changed = expireDiversions(w.records, w.clock.now());
+  const changed = w.expire();
   const people = changed.map((c) => c.personId);
   assert.equal([...people].sort(), ['anna', 'bo', 'carl'], `each person once: ${people.join(', ')}`);
   const bo = changed.find((c) => c.personId === 'bo')!;

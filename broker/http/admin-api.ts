@@ -1,0 +1,185 @@
+/**
+ * The hub's admin API: the same commands a phone sends, for IT and the municipality's own
+ * systems, through the same policy (no path around it). HTTP + JSON with a bearer token.
+ * Also the routing endpoint a PBX or voicebot asks "who answers this number now" (PH-4).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
+import {
+  ADMIN_API_PREFIX,
+  AdminAbsence,
+  AdminClosure,
+  AdminDivert,
+  AdminPeak,
+  decodeValue,
+  MAX_ADMIN_BODY_BYTES,
+  OmstilError,
+  type ErrorCode,
+  type Logger,
+} from '../../protocol/index.js';
+import type { Hub } from '../hub.js';
+import type { Actor, Command } from '../policy/commands.js';
+import { deptPublic, personOwn } from '../state/projections.js';
+
+export interface AdminApiOptions {
+  hub: Hub;
+  token: string;
+  host: string;
+  port: number;
+  logger: Logger;
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  'bad-json': 400,
+  'invalid-payload': 400,
+  'invalid-time': 400,
+  'payload-too-large': 413,
+  forbidden: 403,
+  'unknown-person': 404,
+  'unknown-department': 404,
+  'unknown-closure': 404,
+  'unknown-number': 404,
+  internal: 500,
+};
+
+type Handler = (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<unknown>;
+
+export class AdminApi {
+  private server: Server | null = null;
+  private readonly routes: { method: string; path: RegExp; handler: Handler }[] = [];
+
+  constructor(private readonly opts: AdminApiOptions) {
+    const hub = opts.hub;
+    const actor: Actor = { source: 'admin', id: 'api', personId: null };
+    const run = (cmd: Command) => ({ ok: true, data: hub.execute(actor, cmd) ?? null });
+    const id = '([a-z0-9-]{1,64})';
+    const route = (method: string, path: string, handler: Handler) => this.routes.push({ method, path: new RegExp(`^${ADMIN_API_PREFIX}${path.replaceAll(':id', id)}$`), handler });
+    const parse = async <S extends z.ZodType>(schema: S, body: () => Promise<unknown>): Promise<z.infer<S>> => {
+      const d = decodeValue(schema, await body());
+      if (!d.ok) throw d.error;
+      return d.value;
+    };
+    const person = (pid: string) => {
+      const rec = hub.record(pid);
+      if (!rec || !hub.directory.people.has(pid)) throw new OmstilError('unknown-person', `unknown person "${pid}"`, { field: 'person', rule: 'RT-1' });
+      return rec;
+    };
+    route('GET', '/people/:id', async (m) => personOwn(person(m[1]!), hub.directory, hub.state.people));
+    route('PUT', '/people/:id/diversion', async (m, body) => {
+      const b = await parse(AdminDivert, body);
+      return run({ op: 'divert', person: m[1]!, target: b.target, until: b.until ?? null });
+    });
+    route('DELETE', '/people/:id/diversion', async (m) => run({ op: 'undivert', person: m[1]! }));
+    route('PUT', '/people/:id/absence', async (m, body) => {
+      const b = await parse(AdminAbsence, body);
+      return run({ op: 'set-status', person: m[1]!, kind: b.kind ?? null, since: b.since ?? null, until: b.until, reason: b.reason ?? null, divertTo: b.divertTo ?? null });
+    });
+    route('DELETE', '/people/:id/absence', async (m) => run({ op: 'clear-status', person: m[1]! }));
+    route('GET', '/departments/:id', async (m) => {
+      const rec = hub.dept(m[1]!);
+      if (!rec || !hub.directory.departments.has(m[1]!)) throw new OmstilError('unknown-department', `unknown department "${m[1]}"`, { field: 'dept', rule: 'RT-1' });
+      return deptPublic(hub.state, rec, new Date());
+    });
+    route('POST', '/departments/:id/closures', async (m, body) => {
+      const b = await parse(AdminClosure, body);
+      return run({ op: 'add-closure', dept: m[1]!, ...(b.id ? { id: b.id } : {}), start: b.start, end: b.end, message: b.message ?? null, offer: b.offer, fallback: b.fallback ?? null });
+    });
+    route('POST', '/departments/:id/closures/:id/end', async (m) => run({ op: 'end-closure', dept: m[1]!, closure: m[2]! }));
+    route('POST', '/departments/:id/peaks', async (m, body) => {
+      const b = await parse(AdminPeak, body);
+      return run({ op: 'add-peak', dept: m[1]!, ...(b.id ? { id: b.id } : {}), from: b.from, to: b.to, text: b.text });
+    });
+    route('DELETE', '/departments/:id/peaks/:id', async (m) => run({ op: 'remove-peak', dept: m[1]!, peak: m[2]! }));
+    // the routing endpoint (PH-4): who answers this number now, or at ?at=
+    route('GET', '/calls/resolve', async (_m, _b, url) => {
+      const number = url.searchParams.get('number') ?? '';
+      if (!/^[0-9]{2,8}$/.test(number)) throw new OmstilError('invalid-payload', 'number: must be 2-8 digits', { field: 'number' });
+      const atRaw = url.searchParams.get('at');
+      const at = atRaw ? new Date(atRaw) : new Date();
+      if (Number.isNaN(at.getTime())) throw new OmstilError('invalid-payload', 'at: not a time', { field: 'at' });
+      return hub.resolveCall(number, at);
+    });
+  }
+
+  get url(): string {
+    const addr = this.server?.address() as AddressInfo | null;
+    return addr ? `http://${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${addr.port}${ADMIN_API_PREFIX}` : '';
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const want = Buffer.from(this.opts.token);
+    return given.length === want.length && timingSafeEqual(given, want);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    const fail = (err: OmstilError, status = STATUS[err.code] ?? 422) => send(status, { ok: false, error: err.toBody() });
+    try {
+      if (url.pathname === `${ADMIN_API_PREFIX}/healthz`) return send(200, { ok: true });
+      if (!this.authorized(req)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return fail(new OmstilError('forbidden', 'missing or wrong bearer token', { field: 'authorization' }), 401);
+      }
+      const matches = this.routes.filter((r) => r.path.test(url.pathname));
+      if (!matches.length) return fail(new OmstilError('invalid-payload', `no such endpoint: ${url.pathname}`, { field: 'path' }), 404);
+      const route = matches.find((r) => r.method === req.method);
+      if (!route) {
+        res.setHeader('allow', matches.map((r) => r.method).join(', '));
+        return fail(new OmstilError('invalid-payload', `${req.method} is not allowed here`, { field: 'method' }), 405);
+      }
+      const data = await route.handler(route.path.exec(url.pathname)!, () => readJson(req), url);
+      send(200, data);
+    } catch (err) {
+      if (err instanceof OmstilError) {
+        this.opts.logger.info('admin request refused', { method: req.method, path: url.pathname, code: err.code, rule: err.rule });
+        return fail(err);
+      }
+      this.opts.logger.error('admin request failed', { method: req.method, path: url.pathname, err: (err as Error).stack });
+      fail(new OmstilError('internal', 'internal error; the hub has logged it'));
+    }
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ADMIN_BODY_BYTES) throw new OmstilError('payload-too-large', `body is over the limit of ${MAX_ADMIN_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text.trim() === '' ? {} : (JSON.parse(text) as unknown);
+  } catch {
+    throw new OmstilError('bad-json', 'body is not JSON', { field: '(body)' });
+  }
+}

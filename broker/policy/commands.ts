@@ -1,0 +1,345 @@
+/**
+ * Every change to the hub's state, from every source, as one command type, and the one
+ * function that applies it through the policy. The phone, the admin API, calendars and the
+ * PBX all end here, so no path can bypass a rule. Pure: returns the new records (rev + 1)
+ * for the hub to commit and publish, or throws an OmstilError naming the rule.
+ */
+import { OmstilError, type ClosureOffer, type Texts } from '../../protocol/index.js';
+import { initialDeptRecord, reviseDept, type ClosureRecord, type DeptRecord } from '../state/dept-record.js';
+import { activeDiversion, initialRecord, revise, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
+import { availabilityOf } from './availability.js';
+import { checkDiversion, suggestTarget } from './diversion.js';
+import { addWorkdays, isLongerThanWorkday } from './hours/workdays.js';
+import type { PolicyState } from './policy-state.js';
+import { refuse, toError } from './refusal.js';
+
+export interface Actor {
+  source: Source;
+  /** device id, admin user, calendar or PBX name: for the journal */
+  id: string;
+  /** for a phone: the person it belongs to */
+  personId: string | null;
+}
+
+export type Command =
+  | { op: 'divert'; person: string; target: string; until: string | null }
+  | { op: 'undivert'; person: string }
+  | { op: 'accept-diversion'; person: string; from: string }
+  | { op: 'decline-diversion'; person: string; from: string }
+  /** PR-1: `kind` null derives away/absent from the length (one workday or more is absent) */
+  | { op: 'set-status'; person: string; kind: StatusRecord['kind'] | null; since?: string | null; until: string | null; reason: string | null; divertTo: string | null }
+  | { op: 'clear-status'; person: string }
+  | { op: 'set-on-call'; person: string; onCall: boolean }
+  /** a forward set on the PBX side (e.g. the *72 feature code): taken in through the policy */
+  | { op: 'pbx-forward'; extension: string; to: string | null }
+  | { op: 'add-closure'; dept: string; id?: string; start: string; end: string; message: Texts | null; offer: ClosureOffer; fallback: string | null }
+  | { op: 'end-closure'; dept: string; closure: string }
+  | { op: 'add-peak'; dept: string; id?: string; from: string; to: string; text: Texts }
+  | { op: 'remove-peak'; dept: string; peak: string };
+
+export interface Outcome {
+  people: PersonRecord[];
+  depts: DeptRecord[];
+  data?: unknown;
+}
+
+/** Which sources may run which ops. Anything else is refused (`forbidden`). */
+const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
+  phone: new Set(['divert', 'undivert', 'accept-diversion', 'decline-diversion', 'set-status', 'clear-status']),
+  admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak']),
+  calendar: new Set(['set-status', 'clear-status', 'divert', 'undivert']),
+  pbx: new Set(['set-on-call', 'pbx-forward']),
+  hub: new Set(['undivert', 'clear-status']),
+};
+
+/** Ops a leader may run for their own staff from their phone (PR-4). */
+const LEADER_OPS: ReadonlySet<Command['op']> = new Set(['divert', 'undivert', 'set-status', 'clear-status']);
+
+export function applyCommand(state: PolicyState, actor: Actor, cmd: Command, at: Date): Outcome {
+  if (!ALLOWED[actor.source].has(cmd.op)) {
+    throw new OmstilError('forbidden', `${actor.source} may not ${cmd.op}`, {
+      rule: 'PR-4',
+      text: { da: 'Det har du ikke adgang til.', en: `${actor.source} may not ${cmd.op}` },
+    });
+  }
+  const tx = new Change(state, at);
+  if ('person' in cmd) authorize(state, actor, cmd.op, cmd.person);
+  const data = run(tx, actor, cmd);
+  return { people: tx.changedPeople(), depts: tx.changedDepts(), ...(data === undefined ? {} : { data }) };
+}
+
+/** PR-4: a phone acts for its own person; a leader's phone also for their staff. */
+function authorize(state: PolicyState, actor: Actor, op: Command['op'], personId: string): void {
+  if (!state.dir.people.has(personId)) {
+    throw new OmstilError('unknown-person', `unknown person "${personId}"`, { field: 'args.person', rule: 'RT-1', text: { da: `Ukendt person "${personId}".`, en: `unknown person "${personId}"` } });
+  }
+  if (actor.source !== 'phone') return;
+  if (actor.personId === null) throw new OmstilError('no-person', `${op} needs a phone that belongs to a person`, { field: 'device' });
+  if (actor.personId === personId) return;
+  if (LEADER_OPS.has(op) && state.dir.isLeaderOf(actor.personId, personId)) return;
+  throw new OmstilError('forbidden', `only ${personId} and their leader may do that`, {
+    rule: 'PR-4',
+    field: 'args.person',
+    text: { da: 'Du kan kun gøre det for dig selv og dine egne medarbejdere.', en: 'you can only do that for yourself and your own staff' },
+  });
+}
+
+/** Accumulates one new revision per changed record, whatever touches it how often. */
+class Change {
+  private readonly people = new Map<string, PersonRecord>();
+  private readonly depts = new Map<string, DeptRecord>();
+  /** the state as it will be after this change: later checks see earlier steps */
+  readonly view: PolicyState;
+
+  constructor(
+    readonly base: PolicyState,
+    readonly at: Date,
+  ) {
+    const people = new Map(base.people);
+    const depts = new Map(base.depts);
+    this.view = { dir: base.dir, people, depts };
+    this.peopleView = people;
+    this.deptsView = depts;
+  }
+  private readonly peopleView: Map<string, PersonRecord>;
+  private readonly deptsView: Map<string, DeptRecord>;
+
+  person(id: string): PersonRecord {
+    return this.peopleView.get(id) ?? initialRecord(id, this.at);
+  }
+
+  dept(id: string): DeptRecord {
+    return this.deptsView.get(id) ?? initialDeptRecord(id, this.at);
+  }
+
+  setPerson(id: string, patch: Partial<Omit<PersonRecord, 'personId' | 'rev'>>): void {
+    const done = this.people.get(id);
+    const next = done ? { ...done, ...patch } : revise(this.person(id), patch, this.at);
+    this.people.set(id, next);
+    this.peopleView.set(id, next);
+  }
+
+  /** a person whose view changes (someone diverts to them) without their own fields changing */
+  touch(id: string): void {
+    if (this.base.dir.people.has(id)) this.setPerson(id, {});
+  }
+
+  setDept(id: string, patch: Partial<Omit<DeptRecord, 'deptId' | 'rev'>>): void {
+    const done = this.depts.get(id);
+    const next = done ? { ...done, ...patch } : reviseDept(this.dept(id), patch, this.at);
+    this.depts.set(id, next);
+    this.deptsView.set(id, next);
+  }
+
+  changedPeople(): PersonRecord[] {
+    // PR-1: presence and back-at follow from the new inputs
+    for (const [id, rec] of this.people) {
+      const av = availabilityOf(this.view, rec, id, this.at);
+      const next = { ...rec, presence: av.presence, backAt: av.backAt };
+      this.people.set(id, next);
+    }
+    return [...this.people.values()];
+  }
+
+  changedDepts(): DeptRecord[] {
+    return [...this.depts.values()];
+  }
+}
+
+function run(tx: Change, actor: Actor, cmd: Command): unknown {
+  const { dir } = tx.base;
+  const at = tx.at;
+  switch (cmd.op) {
+    case 'divert':
+      return divert(tx, actor, cmd.person, cmd.target, cmd.until, 'args.target');
+    case 'undivert': {
+      const old = tx.person(cmd.person).diversion;
+      if (!old) return undefined;
+      tx.setPerson(cmd.person, { diversion: null });
+      if (old.status !== 'declined') tx.touch(old.to);
+      return undefined;
+    }
+    case 'accept-diversion':
+    case 'decline-diversion': {
+      if (!dir.people.has(cmd.from)) {
+        throw new OmstilError('unknown-person', `unknown person "${cmd.from}"`, { field: 'args.from', rule: 'DV-2' });
+      }
+      const theirs = activeDiversion(tx.person(cmd.from), at);
+      // a group's members may accept or decline a diversion to their group
+      const mine = theirs && (theirs.to === cmd.person || dir.groups.get(theirs.to)?.members.includes(cmd.person));
+      if (!theirs || !mine) {
+        throw new OmstilError('not-diverted-to-you', `${cmd.from}'s calls are not diverted to you`, {
+          field: 'args.from',
+          rule: 'DV-2',
+          text: { da: `${dir.nameOf(cmd.from)}s opkald er ikke viderestillet til dig.`, en: `${dir.nameOf(cmd.from)}'s calls are not diverted to you` },
+        });
+      }
+      // DV-2: a declined diversion is not in force; its owner sees who declined
+      const status = cmd.op === 'accept-diversion' ? 'accepted' : 'declined';
+      if (theirs.status === status) return undefined;
+      tx.setPerson(cmd.from, { diversion: { ...theirs, status, declinedBy: status === 'declined' ? cmd.person : null } });
+      tx.touch(cmd.person);
+      return undefined;
+    }
+    case 'set-status':
+      return setStatus(tx, actor, cmd);
+    case 'clear-status': {
+      const rec = tx.person(cmd.person);
+      if (!rec.status && rec.absenceReason === null) return undefined;
+      tx.setPerson(cmd.person, { status: null, absenceReason: null });
+      return undefined;
+    }
+    case 'set-on-call': {
+      if (tx.person(cmd.person).onCall === cmd.onCall) return undefined;
+      tx.setPerson(cmd.person, { onCall: cmd.onCall });
+      return undefined;
+    }
+    case 'pbx-forward': {
+      const owner = dir.byNumber(cmd.extension);
+      if (owner?.kind !== 'person') {
+        throw new OmstilError('unknown-number', `no person has extension ${cmd.extension}`, { field: 'extension', rule: 'RT-1' });
+      }
+      const person = owner.person.id;
+      if (cmd.to === null) return run(tx, actor, { op: 'undivert', person });
+      const target = dir.byNumber(cmd.to);
+      if (!target) throw new OmstilError('unknown-number', `the forward target ${cmd.to} is not in the directory`, { field: 'to', rule: 'DV-4' });
+      const targetId = target.kind === 'person' ? target.person.id : target.group.id;
+      return divert(tx, actor, person, targetId, null, 'to');
+    }
+    case 'add-closure':
+      return addClosure(tx, cmd);
+    case 'end-closure': {
+      const rec = deptOrThrow(tx, cmd.dept);
+      const c = rec.closures.find((x) => x.id === cmd.closure);
+      if (!c) throw new OmstilError('unknown-closure', `department ${cmd.dept} has no closure "${cmd.closure}"`, { field: 'closure', rule: 'PH-3' });
+      if (Date.parse(c.end) <= at.getTime()) return { closure: c };
+      // PH-3: ending a closure early is announced at once
+      const ended: ClosureRecord = Date.parse(c.start) > at.getTime() ? { ...c, start: at.toISOString(), end: at.toISOString(), endedEarly: true } : { ...c, end: at.toISOString(), endedEarly: true };
+      tx.setDept(cmd.dept, { closures: rec.closures.map((x) => (x.id === c.id ? ended : x)) });
+      return { closure: ended };
+    }
+    case 'add-peak': {
+      const rec = deptOrThrow(tx, cmd.dept);
+      if (cmd.to < cmd.from) throw new OmstilError('invalid-time', 'to: must not be before from', { field: 'to', rule: 'PH-5' });
+      const id = cmd.id ?? `peak-${rec.rev + 1}`;
+      if (rec.peaks.some((p) => p.id === id)) return { peak: rec.peaks.find((p) => p.id === id) };
+      const peak = { id, from: cmd.from, to: cmd.to, text: cmd.text };
+      tx.setDept(cmd.dept, { peaks: [...rec.peaks, peak].sort((a, b) => a.from.localeCompare(b.from)) });
+      return { peak };
+    }
+    case 'remove-peak': {
+      const rec = deptOrThrow(tx, cmd.dept);
+      if (!rec.peaks.some((p) => p.id === cmd.peak)) return undefined;
+      tx.setDept(cmd.dept, { peaks: rec.peaks.filter((p) => p.id !== cmd.peak) });
+      return undefined;
+    }
+  }
+}
+
+function divert(tx: Change, actor: Actor, personId: string, target: string, until: string | null, field: string): unknown {
+  const at = tx.at;
+  if (until !== null && Date.parse(until) <= at.getTime()) {
+    throw new OmstilError('invalid-time', `${field === 'args.target' ? 'args.until' : field}: must be in the future`, { field: 'args.until', rule: 'DV-1' });
+  }
+  const decision = checkDiversion(tx.view, personId, target, at, { field });
+  if (!decision.ok) throw toError(decision);
+  const me = tx.person(personId);
+  const old = me.diversion;
+  if (old && old.status !== 'declined' && old.to === target && old.until === until) {
+    return { chain: decision.chain }; // idempotent repeat
+  }
+  tx.setPerson(personId, { diversion: { to: target, since: at.toISOString(), until, status: 'active', declinedBy: null, source: actor.source } });
+  // DV-2: the target's own view changes (it now receives these calls)
+  tx.touch(target);
+  if (old && old.to !== target && old.status !== 'declined') tx.touch(old.to);
+  return { chain: decision.chain };
+}
+
+function setStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'set-status' }>): unknown {
+  const at = tx.at;
+  const since = cmd.since ? new Date(cmd.since) : at;
+  if (Number.isNaN(since.getTime())) throw new OmstilError('invalid-payload', 'since: not a time', { field: 'args.since' });
+  if (cmd.until !== null && Date.parse(cmd.until) <= Math.max(at.getTime(), since.getTime())) {
+    throw new OmstilError('invalid-time', 'args.until: must be in the future and after the start', {
+      field: 'args.until',
+      rule: 'PR-1',
+      text: { da: 'Tidspunktet for tilbagekomst skal ligge i fremtiden.', en: 'the time you are back must be in the future' },
+    });
+  }
+  const until = cmd.until === null ? null : new Date(cmd.until);
+  // PR-1: one workday or more is an absence; shorter is away
+  const workdayOrMore = until === null || until.getTime() >= addWorkdays(since, 1).getTime();
+  const kind = cmd.kind ?? (workdayOrMore ? 'absent' : 'away');
+  // DV-6 applies to absences longer than one workday
+  const long = until === null || isLongerThanWorkday(since, until);
+  if (cmd.divertTo !== null) divert(tx, actor, cmd.person, cmd.divertTo, cmd.until, 'args.divertTo');
+  // DV-6: an absence longer than one workday needs a colleague; no voicemail
+  const covered = activeDiversion(tx.person(cmd.person), at) !== null;
+  if (kind === 'absent' && long && !covered && actor.source !== 'calendar') {
+    const suggestion = suggestTarget(tx.view, cmd.person, at);
+    refuse(
+      'needs-colleague',
+      'DV-6',
+      'args.divertTo',
+      {
+        da: `Fravær ud over en arbejdsdag kræver, at telefonen viderestilles til en kollega${suggestion ? `, fx ${suggestion.name}` : ''}. Telefonsvarer er ikke nok.`,
+        en: `an absence longer than one workday needs the phone diverted to a colleague${suggestion ? `, e.g. ${suggestion.name}` : ''}; voicemail is not enough`,
+      },
+      suggestion,
+    );
+  }
+  // a calendar's long absence without a colleague is taken (it happened), and the leader is told (DV-6, PR-4): see alertsFor
+  const status: StatusRecord = { kind, since: since.toISOString(), until: cmd.until, source: actor.source };
+  const rec = tx.person(cmd.person);
+  const reason = cmd.reason === null ? (actor.source === 'calendar' ? rec.absenceReason : null) : cmd.reason.trim() || null;
+  if (sameStatus(rec.status, status) && rec.absenceReason === reason) return undefined;
+  tx.setPerson(cmd.person, { status, absenceReason: reason });
+  return { kind };
+}
+
+function sameStatus(a: StatusRecord | null, b: StatusRecord): boolean {
+  return a !== null && a.kind === b.kind && a.until === b.until && a.since === b.since;
+}
+
+function deptOrThrow(tx: Change, deptId: string): DeptRecord {
+  if (!tx.base.dir.departments.has(deptId)) {
+    throw new OmstilError('unknown-department', `unknown department "${deptId}"`, { field: 'dept', rule: 'RT-1', text: { da: `Ukendt afdeling "${deptId}".`, en: `unknown department "${deptId}"` } });
+  }
+  return tx.dept(deptId);
+}
+
+function addClosure(tx: Change, cmd: Extract<Command, { op: 'add-closure' }>): unknown {
+  const rec = deptOrThrow(tx, cmd.dept);
+  const start = Date.parse(cmd.start);
+  const end = Date.parse(cmd.end);
+  if (!(end > start)) throw new OmstilError('invalid-time', 'end: must be after start', { field: 'end', rule: 'PH-3' });
+  if (end <= tx.at.getTime()) throw new OmstilError('invalid-time', 'end: must be in the future', { field: 'end', rule: 'PH-3' });
+  if (cmd.offer === 'fallback') {
+    if (!cmd.fallback) throw new OmstilError('invalid-payload', 'fallback: needed when offer is "fallback"', { field: 'fallback', rule: 'PH-3' });
+    const target = tx.base.dir.target(cmd.fallback);
+    if (!target) throw new OmstilError('unknown-person', `unknown person or group "${cmd.fallback}"`, { field: 'fallback', rule: 'PH-3' });
+    const fbDept = target.kind === 'person' ? target.person.dept : target.group.dept;
+    // DV-3 holds for closures too: the agreed fallback is never the switchboard, nor the closed department itself
+    if (target.kind === 'person' && target.person.role === 'switchboard' && !tx.base.dir.departments.get(cmd.dept)!.switchboardAgreement) {
+      throw new OmstilError('switchboard-diversion', 'fallback: calls may not be sent back to the switchboard', { field: 'fallback', rule: 'DV-3' });
+    }
+    if (fbDept === cmd.dept) throw new OmstilError('invalid-payload', 'fallback: must answer outside the closed department', { field: 'fallback', rule: 'PH-3' });
+  } else if (cmd.fallback) {
+    throw new OmstilError('invalid-payload', 'fallback: only with offer "fallback"', { field: 'fallback', rule: 'PH-3' });
+  }
+  const id = cmd.id ?? `closure-${rec.rev + 1}`;
+  const existing = rec.closures.find((c) => c.id === id);
+  if (existing) return { closure: existing }; // idempotent repeat of the same id
+  const closure: ClosureRecord = {
+    id,
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+    endedEarly: false,
+    message: cmd.message,
+    offer: cmd.offer,
+    fallback: cmd.fallback,
+    source: 'admin',
+  };
+  tx.setDept(cmd.dept, { closures: [...rec.closures, closure].sort((a, b) => a.start.localeCompare(b.start)) });
+  return { closure };
+}

@@ -1,0 +1,85 @@
+/**
+ * Changes that time makes by itself: diversions and absences reach their end (DV-1, PR-1),
+ * phone hours open and close (PH-1), closures start and end (PH-3), a new day begins. Pure:
+ * the hub calls `refresh` when `nextDue` has passed and commits what it returns.
+ */
+import { reviseDept, initialDeptRecord, type DeptRecord } from '../state/dept-record.js';
+import { revise, type PersonRecord } from '../state/person-record.js';
+import { availabilityOf, deptAnswering, deptHours } from './availability.js';
+import { addDays, atLocal, localDate } from './hours/zone.js';
+import type { PolicyState } from './policy-state.js';
+
+export interface Refreshed {
+  people: PersonRecord[];
+  depts: DeptRecord[];
+}
+
+/** Closures and peaks are kept this many days after they end, then dropped. */
+const KEEP_DAYS = 7;
+
+export function refresh(state: PolicyState, at: Date): Refreshed {
+  const t = at.getTime();
+  const people = new Map<string, PersonRecord>();
+  const change = (rec: PersonRecord, patch: Partial<PersonRecord>) => {
+    const done = people.get(rec.personId);
+    people.set(rec.personId, done ? { ...done, ...patch } : revise(rec, patch, at));
+  };
+  for (const rec of state.people.values()) {
+    const d = rec.diversion;
+    if (d?.until && Date.parse(d.until) <= t) {
+      change(rec, { diversion: null });
+      const target = state.people.get(d.to);
+      if (d.status !== 'declined' && target) change(people.get(target.personId) ?? target, {}); // DV-2: the target's incoming list changes
+    }
+    const s = rec.status;
+    if (s?.until && Date.parse(s.until) <= t) change(people.get(rec.personId) ?? rec, { status: null, absenceReason: null });
+  }
+  const view: PolicyState = { ...state, people: new Map([...state.people, ...people]) };
+  for (const id of state.dir.people.keys()) {
+    const rec = view.people.get(id);
+    if (!rec) continue;
+    const av = availabilityOf(view, rec, id, at);
+    if (av.presence !== rec.presence || av.backAt !== rec.backAt || people.has(id)) change(people.get(id) ?? rec, { presence: av.presence, backAt: av.backAt });
+  }
+  const depts: DeptRecord[] = [];
+  const today = localDate(at);
+  const cutoff = atLocal(addDays(today, -KEEP_DAYS), '00:00').getTime();
+  const oldestPeak = addDays(today, -1);
+  for (const deptId of state.dir.departments.keys()) {
+    const rec = state.depts.get(deptId) ?? initialDeptRecord(deptId, at);
+    const openNow = deptAnswering(state, deptId, at);
+    const closures = rec.closures.filter((c) => Date.parse(c.end) >= cutoff);
+    const peaks = rec.peaks.filter((p) => p.to >= oldestPeak);
+    if (openNow !== rec.openNow || today !== rec.day || closures.length !== rec.closures.length || peaks.length !== rec.peaks.length || rec.rev === 0) {
+      depts.push(reviseDept(rec, { openNow, day: today, closures, peaks }, at));
+    }
+  }
+  return { people: [...people.values()], depts };
+}
+
+/** The next instant at which `refresh` may change something (never later than the next local midnight). */
+export function nextDue(state: PolicyState, at: Date): Date {
+  const t = at.getTime();
+  let due = atLocal(addDays(localDate(at), 1), '00:00').getTime();
+  const consider = (iso: string | null | undefined) => {
+    if (!iso) return;
+    const x = Date.parse(iso);
+    if (x > t && x < due) due = x;
+  };
+  for (const rec of state.people.values()) {
+    consider(rec.diversion?.until);
+    consider(rec.status?.until);
+    consider(rec.status?.since);
+  }
+  for (const deptId of state.dir.departments.keys()) {
+    const next = deptHours(state, deptId)?.nextChange(at);
+    if (next) consider(next.toISOString());
+    const rec = state.depts.get(deptId);
+    for (const c of rec?.closures ?? []) {
+      consider(c.start);
+      consider(c.end);
+    }
+  }
+  // group numbers with their own hours change people's offers but not their presence: nothing to do here
+  return new Date(due);
+}
