@@ -77,6 +77,11 @@ export class Hub {
     return { dir: this.dir, people: this.people, depts: this.depts };
   }
 
+  /** The hub's clock (tests run it from a fixed weekday). */
+  now(): Date {
+    return this.opts.clock.now();
+  }
+
   record(personId: string): PersonRecord | undefined {
     return this.people.get(personId);
   }

@@ -15,7 +15,7 @@ export interface DirectoryDiff {
 export function diffDirectories(before: DirectoryData | null, after: DirectoryData): DirectoryDiff {
   const empty = () => ({ departments: [], groups: [], people: [], devices: [] }) as Record<Kind, string[]>;
   const diff: DirectoryDiff = { added: empty(), changed: empty(), removed: empty(), settingsChanged: false };
-  diff.settingsChanged = !before || before.municipality !== after.municipality || JSON.stringify(before.settings) !== JSON.stringify(after.settings);
+  diff.settingsChanged = before !== null && (before.municipality !== after.municipality || JSON.stringify(before.settings) !== JSON.stringify(after.settings));
   for (const kind of KINDS) {
     const old = new Map<string, string>((before?.[kind] ?? []).map((x) => [x.id, JSON.stringify(x)]));
     for (const x of after[kind]) {

@@ -80,7 +80,7 @@ export class AdminApi {
     route('GET', '/departments/:id', async (m) => {
       const rec = hub.dept(m[1]!);
       if (!rec || !hub.directory.departments.has(m[1]!)) throw new OmstilError('unknown-department', `unknown department "${m[1]}"`, { field: 'dept', rule: 'RT-1' });
-      return deptPublic(hub.state, rec, new Date());
+      return deptPublic(hub.state, rec, hub.now());
     });
     route('POST', '/departments/:id/closures', async (m, body) => {
       const b = await parse(AdminClosure, body);
@@ -97,7 +97,7 @@ export class AdminApi {
       const number = url.searchParams.get('number') ?? '';
       if (!/^[0-9]{2,8}$/.test(number)) throw new OmstilError('invalid-payload', 'number: must be 2-8 digits', { field: 'number' });
       const atRaw = url.searchParams.get('at');
-      const at = atRaw ? new Date(atRaw) : new Date();
+      const at = atRaw ? new Date(atRaw) : hub.now();
       if (Number.isNaN(at.getTime())) throw new OmstilError('invalid-payload', 'at: not a time', { field: 'at' });
       return hub.resolveCall(number, at);
     });

@@ -21,6 +21,12 @@ export interface TestSystem {
   stop(keepData?: boolean): Promise<void>;
 }
 
+/** A clock that runs at real speed from a chosen start: tests get a fixed weekday and hour and real timeouts. */
+export function clockFrom(startIso: string): Clock {
+  const offset = Date.parse(startIso) - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
+}
+
 export function tempDir(prefix = 'omstil-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -278,8 +278,13 @@ program
       }
     }
     const at = o.at ? parseLocalTime(o.at) : new Date();
-    if (o.json) process.stdout.write(JSON.stringify(hoursJson(dir, id, at, o.lang), null, 2) + '\n');
-    else process.stdout.write(hoursReport(dir, id, at, o.lang) + '\n');
+    let text: string;
+    try {
+      text = o.json ? JSON.stringify(hoursJson(dir, id, at, o.lang), null, 2) : hoursReport(dir, id, at, o.lang);
+    } catch (err) {
+      throw new CliError((err as Error).message); // an unknown id: the message lists the known ones
+    }
+    process.stdout.write(text + '\n');
   });
 
 /** An ISO time; without an offset it is Copenhagen wall-clock time. */

@@ -510,11 +510,16 @@ export class PhoneHours {
 const SHARED_LIMIT = 1000;
 const shared = new Map<string, PhoneHours>();
 
-/** One shared PhoneHours per distinct expression (people and groups share their department's). */
+/**
+ * One shared PhoneHours per distinct expression (people and groups share their department's).
+ * PH-1: "Danish public holidays are closed unless stated": an expression that says nothing
+ * about PH gets `; PH off`, except `24/7`, which states every day.
+ */
 export function phoneHoursFor(expr: string): PhoneHours {
   let hours = shared.get(expr);
   if (!hours) {
-    hours = PhoneHours.parse(expr);
+    const parsed = PhoneHours.parse(expr);
+    hours = parsed.mentionsHolidays || expr.trim() === '24/7' ? parsed : PhoneHours.parse(`${expr}; PH off`);
     if (shared.size >= SHARED_LIMIT) shared.delete(shared.keys().next().value!);
     shared.set(expr, hours);
   }

@@ -9,6 +9,7 @@ import { Directory } from '../../../broker/directory/directory.js';
 import { availabilityOf, canAnswer } from '../../../broker/policy/availability.js';
 import { applyCommand, type Actor, type Command } from '../../../broker/policy/commands.js';
 import { callbackDue } from '../../../broker/policy/deadlines.js';
+import { phoneHoursFor } from '../../../broker/policy/hours/phone-hours.js';
 import type { PolicyState } from '../../../broker/policy/policy-state.js';
 import { nextDue, refresh } from '../../../broker/policy/refresh.js';
 import { messageRecipient, resolveCall } from '../../../broker/policy/resolve-call.js';
@@ -320,6 +321,14 @@ t('PH-1: Danish public holidays are closed (Juledag 2026), and the next workday 
   // a group number with its own hours: the jobcenter's duty line answers from 08:00, the jobcenter from 09:00
   assert.is(resolveCall(w.state, '2900', at('2026-11-23T08:30:00')).kind, 'ring');
   assert.is(resolveCall(w.state, '2001', at('2026-11-23T08:30:00')).kind, 'outside-hours');
+});
+
+t('PH-1: phone hours that say nothing about holidays are closed on them (the policy default); 24/7 stays open', () => {
+  const xmas = at('2026-12-25T10:00:00');
+  assert.is(phoneHoursFor('Mo-Fr 08:00-15:00').isOpen(xmas), false);
+  assert.is(phoneHoursFor('Mo-Fr 08:00-15:00').isOpen(at('2026-12-28T10:00:00')), true);
+  assert.is(phoneHoursFor('24/7').isOpen(xmas), true);
+  assert.is(phoneHoursFor('Mo-Fr 08:00-15:00; PH 10:00-12:00').isOpen(xmas), true, 'stated hours on holidays hold');
 });
 
 t('PH-3: a closure answers inside phone hours with its message; ended early, calls ring again at once', () => {
