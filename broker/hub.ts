@@ -324,7 +324,21 @@ export class Hub {
     return t ? (t.kind === 'person' ? t.person.extension : t.group.number) : null;
   }
 
-  private async pushForwards(changed: readonly PersonRecord[]): Promise<void> {
+  /**
+   * PBX work runs one piece at a time: a reconcile must not read the PBX halfway through a
+   * push, or it would take the hub's own change for one made on a desk phone.
+   */
+  private pbxQueue: Promise<unknown> = Promise.resolve();
+  /** the PBX has been read at least once: differences from `applied` are changes made on the PBX side */
+  private pbxRead = false;
+
+  private pushForwards(changed: readonly PersonRecord[]): Promise<void> {
+    const job = this.pbxQueue.then(() => this.pushNow(changed));
+    this.pbxQueue = job.catch(() => {});
+    return job;
+  }
+
+  private async pushNow(changed: readonly PersonRecord[]): Promise<void> {
     for (const rec of changed) {
       const ext = this.dir.people.get(rec.personId)?.extension;
       if (!ext) continue;
@@ -340,14 +354,29 @@ export class Hub {
     }
   }
 
-  /** Reads the PBX's forwards and repairs every difference from the hub's truth. */
-  async reconcile(): Promise<number> {
+  /**
+   * Reads the PBX's forwards. A forward changed on the PBX side since the last read (a
+   * feature code like *72 on a desk phone) is taken in through the policy like any other
+   * change: accepted, or refused and reverted (logged and journalled with the rule). Then
+   * every difference from the hub's truth is repaired. At start the hub's truth wins.
+   */
+  reconcile(): Promise<number> {
+    const job = this.pbxQueue.then(() => this.reconcileNow());
+    this.pbxQueue = job.catch(() => {});
+    return job;
+  }
+
+  private async reconcileNow(): Promise<number> {
+    let actual: Map<string, string>;
     try {
-      this.applied = await this.opts.pbx.readForwards();
+      actual = await this.opts.pbx.readForwards();
     } catch (err) {
       this.log.warn('pbx read failed', { err: (err as Error).message });
       return 0;
     }
+    if (this.pbxRead) this.takeInPbxChanges(actual);
+    this.pbxRead = true;
+    this.applied = actual;
     const stale = new Set(this.applied.keys());
     let repaired = 0;
     for (const rec of this.people.values()) {
@@ -359,11 +388,31 @@ export class Hub {
       repaired++;
     }
     const before = new Map(this.applied);
-    await this.pushForwards([...this.people.values()]);
+    await this.pushNow([...this.people.values()]);
     for (const [ext, to] of this.applied) if (before.get(ext) !== to) repaired++;
     for (const ext of before.keys()) if (!this.applied.has(ext)) repaired++;
     if (repaired) this.log.info('pbx reconciled', { repaired });
     return repaired;
+  }
+
+  private takeInPbxChanges(actual: ReadonlyMap<string, string>): void {
+    const actor: Actor = { source: 'pbx', id: this.opts.pbx.name, personId: null };
+    for (const ext of new Set([...actual.keys(), ...this.applied.keys()])) {
+      const to = actual.get(ext) ?? null;
+      if (to === (this.applied.get(ext) ?? null)) continue;
+      const owner = this.dir.byNumber(ext);
+      if (owner?.kind !== 'person' || to === this.desiredForward(this.people.get(owner.person.id)!)) continue;
+      try {
+        this.execute(actor, { op: 'pbx-forward', extension: ext, to });
+        this.log.info('pbx-side forward taken in', { ext, to });
+      } catch (err) {
+        if (!(err instanceof OmstilError)) throw err;
+        // refused: the repair below puts the hub's truth back on the PBX
+        this.log.warn('pbx-side forward refused; reverting it', { ext, to, code: err.code, rule: err.rule });
+        const now = this.opts.clock.now().toISOString();
+        this.opts.store.commit([], [], { at: now, actor: `pbx:${this.opts.pbx.name}`, op: 'pbx-forward-refused', detail: { extension: ext, to, code: err.code, rule: err.rule } });
+      }
+    }
   }
 }
 

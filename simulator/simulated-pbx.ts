@@ -31,6 +31,18 @@ export class SimulatedPbx implements PbxPort {
   readonly log: CallResult[] = [];
 
   async applyForward(extension: string, toExtension: string | null): Promise<void> {
+    this.setForward(extension, toExtension);
+  }
+
+  /**
+   * A forward set on the desk phone itself (the *72 feature code), not through the hub: the
+   * hub learns of it at its next reconcile and runs it through the policy.
+   */
+  forwardFromPhone(extension: string, toExtension: string | null): void {
+    this.setForward(extension, toExtension);
+  }
+
+  private setForward(extension: string, toExtension: string | null): void {
     if (toExtension === null) this.forwards.delete(extension);
     else this.forwards.set(extension, toExtension);
     for (const l of this.forwardListeners) l(extension, toExtension);

@@ -186,6 +186,10 @@ function run(tx: Change, actor: Actor, cmd: Command): unknown {
     case 'clear-status': {
       const rec = tx.person(cmd.person);
       if (!rec.status && rec.absenceReason === null) return undefined;
+      // back early: a diversion made for this absence (same start and end) ends with it
+      const d = rec.diversion;
+      const s = rec.status;
+      if (d && s && d.since === s.since && d.until === s.until) run(tx, actor, { op: 'undivert', person: cmd.person });
       tx.setPerson(cmd.person, { status: null, absenceReason: null });
       return undefined;
     }
@@ -272,7 +276,13 @@ function setStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'set-st
   const kind = cmd.kind ?? (workdayOrMore ? 'absent' : 'away');
   // DV-6 applies to absences longer than one workday
   const long = until === null || isLongerThanWorkday(since, until);
-  if (cmd.divertTo !== null) divert(tx, actor, cmd.person, cmd.divertTo, cmd.until, 'args.divertTo');
+  if (cmd.divertTo !== null) {
+    if (since.getTime() > at.getTime()) {
+      // a diversion is in force from when it is made; planned absences with cover come with calendar sync
+      throw new OmstilError('invalid-time', 'args.since: a colleague can be set only for an absence that has started', { field: 'args.since', rule: 'DV-6' });
+    }
+    divert(tx, actor, cmd.person, cmd.divertTo, cmd.until, 'args.divertTo');
+  }
   // DV-6: an absence longer than one workday needs a colleague; no voicemail
   const covered = activeDiversion(tx.person(cmd.person), at) !== null;
   if (kind === 'absent' && long && !covered && actor.source !== 'calendar') {
@@ -290,6 +300,7 @@ function setStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'set-st
   }
   // a calendar's long absence without a colleague is taken (it happened), and the leader is told (DV-6, PR-4): see alertsFor
   const status: StatusRecord = { kind, since: since.toISOString(), until: cmd.until, source: actor.source };
+  // (a diversion made in this request has since = now = status.since: clear-status ends both)
   const rec = tx.person(cmd.person);
   const reason = cmd.reason === null ? (actor.source === 'calendar' ? rec.absenceReason : null) : cmd.reason.trim() || null;
   if (sameStatus(rec.status, status) && rec.absenceReason === reason) return undefined;

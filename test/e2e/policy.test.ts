@@ -102,6 +102,28 @@ e2e('PR-4 / PR-2: the leader\'s phone sees its staff member\'s reason; a colleag
   await waitFor(() => phone(A).mirror.people.get(B)?.presence === 'available', 'B back');
 });
 
+e2e('DV-4: a forward set on the PBX side goes through the policy too: a cycle is reverted, a good one is taken in', async () => {
+  const ext = (id: string) => sys.directory.people.get(id)!.extension;
+  assert.is(sys.hub.hub.record(B)!.diversion, null, 'B\'s cover ended with the absence');
+  await phone(A).call('divert', { target: L });
+  await waitFor(() => sys.pbx.forwardOf(ext(A)) === ext(L), 'the PBX to have A → L');
+  // *72 on L's desk phone to A's extension would close a cycle
+  sys.pbx.forwardFromPhone(ext(L), ext(A));
+  await sys.hub.hub.reconcile();
+  assert.is(sys.pbx.forwardOf(ext(L)), null, 'the cycle is reverted on the PBX');
+  assert.is(sys.hub.hub.record(L)!.diversion, null);
+  const refused = sys.hub.store.journal(5).find((e) => e.op === 'pbx-forward-refused');
+  assert.equal(refused?.detail, { extension: ext(L), to: ext(A), code: 'diversion-cycle', rule: 'DV-4' });
+  // *72 on B's desk phone to L: allowed, and now the hub's truth, shown everywhere
+  sys.pbx.forwardFromPhone(ext(B), ext(L));
+  await sys.hub.hub.reconcile();
+  assert.equal([sys.hub.hub.record(B)!.diversion?.to, sys.hub.hub.record(B)!.diversion?.source], [L, 'pbx']);
+  await waitFor(() => sys.fleet.kiosks[0]!.mirror.people.get(B)?.diversion?.to === L, 'the kiosk to show the PBX-side forward');
+  assert.is(sys.pbx.forwardOf(ext(B)), ext(L), 'and the PBX keeps it');
+  await phone(B).call('undivert', {});
+  await phone(A).call('undivert', {});
+});
+
 e2e('PH-3: a closure registered through the admin API reaches every kiosk at once, and so does ending it early', async () => {
   const dept = sys.directory.people.get(A)!.dept;
   const end = inDays(0.1);

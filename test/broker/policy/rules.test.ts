@@ -293,6 +293,21 @@ t('DV-6: with a colleague in the same request, or a diversion already in force, 
   assert.equal(w.run(phone('carl'), absence('carl', days(7))), { kind: 'absent' });
 });
 
+t('DV-6 / PR-1: back early: clearing the absence ends the diversion made for it, not one made on its own', () => {
+  const w = new World();
+  w.run(phone('anna'), absence('anna', days(7), { divertTo: 'bo' }));
+  w.run(phone('anna'), { op: 'clear-status', person: 'anna' });
+  assert.is(w.people.get('anna')!.diversion, null);
+  assert.is(w.presence('anna'), 'available');
+  w.run(phone('carl'), divert('carl', 'bo'));
+  w.now = new Date(hours(1));
+  w.run(phone('carl'), absence('carl', days(3)));
+  w.run(phone('carl'), { op: 'clear-status', person: 'carl' });
+  assert.is(w.people.get('carl')!.diversion?.to, 'bo', 'the diversion carl made before stays');
+  // a colleague for an absence that has not started yet is not taken: the diversion would start now
+  w.refuses(admin, absence('bo', days(9), { since: days(2), divertTo: 'lea' }), 'invalid-time', 'DV-6');
+});
+
 t('DV-6: the colleague named for an absence is checked like any diversion (DV-3, DV-4)', () => {
   const w = new World();
   w.refuses(phone('anna'), absence('anna', days(7), { divertTo: 'omstillingen' }), 'switchboard-diversion', 'DV-3');
