@@ -8,6 +8,7 @@ import type { Group, Person } from '../directory/directory.js';
 import { activeClosure, type ClosureRecord } from '../state/dept-record.js';
 import { activeDiversion } from '../state/person-record.js';
 import { answeringMembers, availabilityOf, canAnswer, deptHours, groupHours } from './availability.js';
+import { closureText } from './closure-text.js';
 import { callbackDue } from './deadlines.js';
 import { outsideHoursText } from './hours/hours-text.js';
 import type { PolicyState } from './policy-state.js';
@@ -95,12 +96,7 @@ function closureOrHours(state: PolicyState, number: string, route: string[], dep
         if (inner.kind === 'ring' || inner.kind === 'message') return inner;
       }
     }
-    const until = new Date(closure.end);
-    const clock = until.toLocaleTimeString('da-DK', { timeZone: 'Europe/Copenhagen', hour: '2-digit', minute: '2-digit' });
-    const text = closure.message ?? {
-      da: `${dept.name} er lukket indtil kl. ${clock}.${closure.offer === 'callback' ? ' Læg dit nummer, så ringer vi dig op.' : ' Læg en besked, så vender vi tilbage.'}`,
-      en: `${dept.name} is closed until ${until.toLocaleTimeString('en-GB', { timeZone: 'Europe/Copenhagen', hour: '2-digit', minute: '2-digit' })}.${closure.offer === 'callback' ? ' Leave your number and we will call you back.' : ' Leave a message and we will get back to you.'}`,
-    };
+    const text = closureText(dept.name, closure, at);
     return { kind: 'closure', number, route, deptId, closureId: closure.id, offer: closure.offer, text, due: callbackDue(state.dir, deptId, at).toISOString(), rule: 'PH-3' };
   }
   const hours = group ? groupHours(state, group) : deptHours(state, deptId);

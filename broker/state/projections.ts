@@ -5,6 +5,7 @@
 import type { DeptPublic, DeviceConfig, PersonOwn, PersonPublic, Texts } from '../../protocol/index.js';
 import type { Device, Directory } from '../directory/directory.js';
 import { deptHours } from '../policy/availability.js';
+import { closureText } from '../policy/closure-text.js';
 import { outsideHoursText } from '../policy/hours/hours-text.js';
 import { localDate } from '../policy/hours/zone.js';
 import { isLongerThanWorkday } from '../policy/hours/workdays.js';
@@ -93,17 +94,12 @@ export function deptPublic(state: PolicyState, rec: DeptRecord, at: Date): DeptP
     outsideHours: { da: outsideHoursText(input, 'da'), en: outsideHoursText(input, 'en') },
     closures: rec.closures.map((c) => {
       const fb = c.fallback ? { id: c.fallback, name: dir.nameOf(c.fallback) } : null;
-      return { id: c.id, start: c.start, end: c.end, endedEarly: c.endedEarly, message: c.message ?? closureText(dept.name, c.end), offer: c.offer, fallback: fb };
+      return { id: c.id, start: c.start, end: c.end, endedEarly: c.endedEarly, message: closureText(dept.name, c, at), offer: c.offer, fallback: fb };
     }),
     peaks: rec.peaks.map((p) => ({ id: p.id, from: p.from, to: p.to, text: p.text })),
     rev: rec.rev,
     updatedAt: rec.updatedAt,
   };
-}
-
-function closureText(name: string, end: string): Texts {
-  const opts = { timeZone: 'Europe/Copenhagen', weekday: 'long', hour: '2-digit', minute: '2-digit' } as const;
-  return { da: `${name} er lukket indtil ${new Date(end).toLocaleString('da-DK', opts)}.`, en: `${name} is closed until ${new Date(end).toLocaleString('en-GB', opts)}.` };
 }
 
 export function deviceConfig(device: Device, dir: Directory, rev: number): DeviceConfig {
