@@ -62,6 +62,14 @@ t('the hub rule is named when the code has none of its own; junk rules are not s
   assert.ok(errorText({ code: 'switchboard-diversion', rule: 'XX-9' }, 'da').includes('(DV-3)'));
 });
 
+t('DV-4: the hub\'s own text (who, until when, who instead) is shown in the screen\'s language, with the rule', () => {
+  const err = { code: 'target-unavailable', rule: 'DV-4', text: { da: 'Bo Berg er fraværende til mandag kl. 8.00. Prøv Carl Dahl.', en: 'Bo Berg is absent until Monday at 08:00. Try Carl Dahl.' } };
+  assert.is(errorText(err, 'da'), 'Bo Berg er fraværende til mandag kl. 8.00. Prøv Carl Dahl (DV-4).');
+  assert.is(errorText(err, 'en'), 'Bo Berg is absent until Monday at 08:00. Try Carl Dahl (DV-4).');
+  // a blank hub text falls back to the screen's own sentence for the code
+  assert.ok(errorText({ ...err, text: { da: ' ', en: '' } }, 'da').startsWith('Kollegaen kan ikke tage dine opkald nu'));
+});
+
 t('an unknown code reads as the internal-error sentence, never as the code', () => {
   const text = errorText({ code: 'kaboom' }, 'da');
   assert.is(text, errorText({ code: 'internal' }, 'da'));
