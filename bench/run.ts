@@ -1,26 +1,45 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300).
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy (default
+ * both: the policy engine on 10,000 people, then divert_e2e through the hub).
  */
 import { parseArgs } from 'node:util';
-import { benchDivert } from './divert-e2e.js';
+
+const BENCHES = ['divert', 'policy'] as const;
+type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     devices: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '300' },
+    only: { type: 'string' },
   },
 });
 
-const DEPARTMENTS = 15; // the demo municipality's departments
-const devices = Number(values.devices);
-const kiosks = Math.max(1, Math.round(devices * 0.04));
-const peoplePerDept = Math.max(2, Math.round((devices - kiosks) / DEPARTMENTS));
-const progress = values.json ? undefined : (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+if (values.only !== undefined && !BENCHES.includes(values.only as Bench)) {
+  process.stderr.write(`bench: --only must be one of ${BENCHES.join(', ')} (got "${values.only}")\n`);
+  process.exit(2);
+}
+const run = (bench: Bench) => values.only === undefined || values.only === bench;
 
-const result = await benchDivert({ peoplePerDept, kiosks, rounds: Number(values.rounds), ...(progress ? { progress } : {}) });
-const figures = { ...result, node: process.version, at: new Date().toISOString() };
+const DEPARTMENTS = 15; // the demo municipality's departments
+const progress = values.json ? undefined : (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+let figures: Record<string, unknown> = {};
+
+if (run('policy')) {
+  // pure and CPU-bound: measured before the hub and the device farm start
+  const { benchPolicy } = await import('./policy.js');
+  figures = { ...figures, ...benchPolicy({ ...(progress ? { progress } : {}) }) };
+}
+if (run('divert')) {
+  const { benchDivert } = await import('./divert-e2e.js');
+  const devices = Number(values.devices);
+  const kiosks = Math.max(1, Math.round(devices * 0.04));
+  const peoplePerDept = Math.max(2, Math.round((devices - kiosks) / DEPARTMENTS));
+  figures = { ...figures, ...(await benchDivert({ peoplePerDept, kiosks, rounds: Number(values.rounds), ...(progress ? { progress } : {}) })) };
+}
+figures = { ...figures, node: process.version, at: new Date().toISOString() };
 if (values.json) process.stdout.write(JSON.stringify(figures) + '\n');
 else for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(22)} ${v}\n`);
 process.exit(0);

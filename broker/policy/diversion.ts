@@ -39,12 +39,18 @@ export function checkDiversion(state: PolicyState, fromId: string, toId: string,
   let current = toId;
   for (;;) {
     const person = dir.people.get(current);
-    // DV-3: never back to the switchboard, unless the department has an agreement
-    if (person?.role === 'switchboard' && !agreement) {
-      return refusal('switchboard-diversion', 'DV-3', field, {
-        da: `Opkald må ikke sendes tilbage til ${person.name}.`,
-        en: `calls may not be sent back to the switchboard (${person.name})`,
-      });
+    // DV-3: never back to the switchboard, unless the department has an agreement; calls
+    // already diverted to the diverter would end there too, so their departments need one as well
+    if (person?.role === 'switchboard') {
+      const without = agreement ? [...upstreamOf(people, fromId, at)].map((id) => dir.people.get(id)).find((p) => p && !dir.departments.get(p.dept)?.switchboardAgreement) : from;
+      if (without) {
+        const via = without.id === fromId ? '' : ` (${without.name}s opkald går via ${from.name})`;
+        const viaEn = without.id === fromId ? '' : ` (${without.name}'s calls come through ${from.name})`;
+        return refusal('switchboard-diversion', 'DV-3', field, {
+          da: `Opkald må ikke sendes tilbage til ${person.name}${via}.`,
+          en: `calls may not be sent back to the switchboard (${person.name})${viaEn}`,
+        });
+      }
     }
     const next = activeDiversion(people.get(current), at)?.to;
     if (next === undefined) break;
@@ -178,6 +184,22 @@ export function suggestTarget(state: PolicyState, fromId: string, at: Date, excl
 function isPresent(state: PolicyState, personId: string, at: Date): boolean {
   const p = availabilityOf(state, state.people.get(personId), personId, at).presence;
   return p === 'available' || p === 'on-call' || p === 'off-hours';
+}
+
+/** Everyone whose calls reach `personId` through diversions in force. */
+function upstreamOf(records: ReadonlyMap<string, PersonRecord>, personId: string, at: Date): Set<string> {
+  const found = new Set<string>();
+  const queue = [personId];
+  while (queue.length) {
+    const to = queue.pop()!;
+    for (const rec of records.values()) {
+      if (activeDiversion(rec, at)?.to === to && !found.has(rec.personId) && rec.personId !== personId) {
+        found.add(rec.personId);
+        queue.push(rec.personId);
+      }
+    }
+  }
+  return found;
 }
 
 /** The longest run of diversions in force that ends at `personId` (0 when nobody diverts to them). */

@@ -4,7 +4,7 @@
  * silence inside phone hours: with nobody to ring, the caller is offered a message.
  */
 import type { Texts } from '../../protocol/index.js';
-import type { Group, Person } from '../directory/directory.js';
+import type { Person } from '../directory/directory.js';
 import { activeClosure, type ClosureRecord } from '../state/dept-record.js';
 import { activeDiversion } from '../state/person-record.js';
 import { answeringMembers, availabilityOf, canAnswer, deptHours, groupHours } from './availability.js';
@@ -42,69 +42,94 @@ export function resolveCall(state: PolicyState, number: string, at: Date): CallR
     seen.add(next);
     current = next;
   }
-  const group = dir.groups.get(current);
-  if (group) return resolveGroup(state, number, route, group, at);
-  return resolvePerson(state, number, route, dir.people.get(current)!, at);
+  const ctx: Ctx = { state, number, at };
+  const result = resolveAt(ctx, route, current, true);
+  // PH-4: the caller rang inside the dialled number's phone hours; the diversion's end has
+  // closed since. Never another department's "we are closed": the dialled side answers.
+  if (result.kind === 'outside-hours' && route.length > 1 && answersNow(ctx, first)) return unansweredAt(ctx, route, first);
+  return result;
 }
 
-function resolvePerson(state: PolicyState, number: string, route: string[], person: Person, at: Date): CallResolution {
-  if (person.role === 'switchboard') return { kind: 'ring', number, route, ring: [person.id], rule: 'DV-3' };
-  const closed = closureOrHours(state, number, route, person.dept, null, at);
-  if (closed) return closed;
-  if (canAnswer(state, person.id, at)) return { kind: 'ring', number, route, ring: [person.id], rule: route.length > 1 ? 'DV-4' : 'PR-1' };
-  // the person cannot answer: the department's group rings if someone there can (PH-4) …
-  for (const g of state.dir.groupsOf(person.dept)) {
-    const ring = answeringMembers(state, g, at).filter((m) => !route.includes(m));
-    if (ring.length) return { kind: 'ring', number, route: [...route, g.id], ring, rule: 'PH-4' };
-  }
-  // … else a message, for the colleague covering a long absence (AS-3)
-  return messageFor(state, number, route, person, at);
+interface Ctx {
+  state: PolicyState;
+  number: string;
+  at: Date;
 }
 
-function resolveGroup(state: PolicyState, number: string, route: string[], group: Group, at: Date): CallResolution {
-  const closed = closureOrHours(state, number, route, group.dept, group, at);
-  if (closed) return closed;
-  // whoever diverted to the group does not get their own calls back
-  const ring = answeringMembers(state, group, at).filter((m) => !route.includes(m));
-  if (ring.length) return { kind: 'ring', number, route, ring, rule: 'PH-4' };
-  // PH-4: nobody available inside phone hours → a message for the group, never silence
-  return {
-    kind: 'message',
-    number,
-    route,
-    recipient: group.id,
-    due: callbackDue(state.dir, group.dept, at).toISOString(),
-    backAt: null,
-    rule: 'PH-4',
-    text: {
-      da: `Alle medarbejdere i ${group.name} er optaget. Læg en besked, så ringer vi dig op.`,
-      en: `Everyone in ${group.name} is busy. Leave a message and we will call you back.`,
-    },
-  };
+/** The number `id` (person or group) is inside its phone hours and its department not closed. */
+function answersNow(ctx: Ctx, id: string): boolean {
+  const { state, at } = ctx;
+  const group = state.dir.groups.get(id);
+  if (group) return groupHours(state, group).isOpen(at) && !activeClosure(state.depts.get(group.dept), at);
+  const person = state.dir.people.get(id);
+  if (!person) return false;
+  if (person.role === 'switchboard') return true;
+  return (deptHours(state, person.dept)?.isOpen(at) ?? false) && !activeClosure(state.depts.get(person.dept), at);
 }
 
-/** PH-3 first (a closure is inside phone hours by definition), then PH-2. */
-function closureOrHours(state: PolicyState, number: string, route: string[], deptId: string, group: Group | null, at: Date): CallResolution | null {
+/**
+ * Where the call stops at `id`. A closure's fallback is followed once (`fallback`), so
+ * closures cannot chain: a route is at most the dialled number, maxHops diversions, one
+ * fallback and one group.
+ */
+function resolveAt(ctx: Ctx, route: string[], id: string, fallback: boolean): CallResolution {
+  const { state, number, at } = ctx;
+  const group = state.dir.groups.get(id);
+  const person = group ? null : state.dir.people.get(id)!;
+  if (person?.role === 'switchboard') return { kind: 'ring', number, route, ring: [person.id], rule: 'DV-3' };
+  const deptId = group ? group.dept : person!.dept;
   const dept = state.dir.departments.get(deptId)!;
-  const closure = activeClosure(state.depts.get(deptId), at);
-  if (closure) {
-    if (closure.offer === 'fallback' && closure.fallback) {
-      const fb = state.dir.target(closure.fallback);
-      // the fallback answers like any other number, one step further along the route
-      if (fb && !route.includes(closure.fallback)) {
-        const inner = fb.kind === 'group' ? resolveGroup(state, number, [...route, fb.group.id], fb.group, at) : resolvePerson(state, number, [...route, fb.person.id], fb.person, at);
-        if (inner.kind === 'ring' || inner.kind === 'message') return inner;
-      }
-    }
-    const text = closureText(dept.name, closure, at);
-    return { kind: 'closure', number, route, deptId, closureId: closure.id, offer: closure.offer, text, due: callbackDue(state.dir, deptId, at).toISOString(), rule: 'PH-3' };
-  }
+  // PH-2 first: outside phone hours, a closure is moot
   const hours = group ? groupHours(state, group) : deptHours(state, deptId);
   if (hours && !hours.isOpen(at)) {
     const input = { name: group?.name ?? dept.name, hours, web: dept.web, digitalMail: dept.digitalMail, at };
     return { kind: 'outside-hours', number, route, deptId, rule: 'PH-2', text: { da: outsideHoursText(input, 'da'), en: outsideHoursText(input, 'en') } };
   }
-  return null;
+  // PH-3: a closure inside phone hours: its fallback answers, else its offer
+  const closure = activeClosure(state.depts.get(deptId), at);
+  if (closure) {
+    if (fallback && closure.offer === 'fallback' && closure.fallback && state.dir.target(closure.fallback) && !route.includes(closure.fallback)) {
+      const inner = resolveAt(ctx, [...route, closure.fallback], closure.fallback, false);
+      if (inner.kind === 'ring' || inner.kind === 'message') return inner;
+    }
+    return { kind: 'closure', number, route, deptId, closureId: closure.id, offer: closure.offer, text: closureText(dept.name, closure, at), due: callbackDue(state.dir, deptId, at).toISOString(), rule: 'PH-3' };
+  }
+  if (person && canAnswer(state, person.id, at)) return { kind: 'ring', number, route, ring: [person.id], rule: route.length > 1 ? 'DV-4' : 'PR-1' };
+  return unansweredAt(ctx, route, id);
+}
+
+/**
+ * Nobody rings at `id` inside phone hours. A person's department group rings if someone
+ * there can answer (PH-4), else the caller is offered a message (AS-1, AS-3): never silence.
+ */
+function unansweredAt(ctx: Ctx, route: string[], id: string): CallResolution {
+  const { state, number, at } = ctx;
+  const group = state.dir.groups.get(id);
+  if (group) {
+    // whoever diverted to the group does not get their own calls back
+    const ring = answeringMembers(state, group, at).filter((m) => !route.includes(m));
+    if (ring.length) return { kind: 'ring', number, route, ring, rule: 'PH-4' };
+    return {
+      kind: 'message',
+      number,
+      route,
+      recipient: group.id,
+      due: callbackDue(state.dir, group.dept, at).toISOString(),
+      backAt: null,
+      rule: 'PH-4',
+      text: {
+        da: `Alle medarbejdere i ${group.name} er optaget. Læg en besked, så ringer vi dig op.`,
+        en: `Everyone in ${group.name} is busy. Leave a message and we will call you back.`,
+      },
+    };
+  }
+  const person = state.dir.people.get(id)!;
+  for (const g of state.dir.groupsOf(person.dept)) {
+    if (route.includes(g.id)) continue;
+    const ring = answeringMembers(state, g, at).filter((m) => !route.includes(m));
+    if (ring.length) return { kind: 'ring', number, route: [...route, g.id], ring, rule: 'PH-4' };
+  }
+  return messageFor(state, number, route, person, at);
 }
 
 function messageFor(state: PolicyState, number: string, route: string[], person: Person, at: Date): CallResolution {

@@ -129,4 +129,13 @@ t('DV-4: hops of calls already diverted to the diverter count too', () => {
   refused(checkDiversion(state(['dora', 'emil'], ['emil', 'anna'], ['bo', 'carl']), 'anna', 'bo', NOW), 'chain-too-long', 'DV-4');
 });
 
+t('DV-3: calls already diverted to someone with an agreement may not reach the switchboard through them', () => {
+  // anna (familie, no agreement) → gert (borgerservice, agreement); gert → omstillingen would send anna's calls there
+  const d = checkDiversion(state(['anna', 'gert']), 'gert', 'omstillingen', NOW);
+  refused(d, 'switchboard-diversion', 'DV-3');
+  if (!d.ok) assert.match(d.text.da, 'Annas opkald går via Gert');
+  // hanne (borgerservice, agreement) → gert is fine
+  assert.equal(checkDiversion(state(['hanne', 'gert']), 'gert', 'omstillingen', NOW), { ok: true, chain: ['omstillingen'] });
+});
+
 t.run();
