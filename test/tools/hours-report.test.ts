@@ -58,7 +58,7 @@ t('PH-4: a group without its own hours uses its department\'s; one with its own 
   assert.is(own.phoneHours, 'Mo-Su 08:00-22:00');
   assert.is(own.openNow, true);
   assert.is(own.status, 'Åben nu, lukker kl. 22.00');
-  assert.is(own.outsideHoursMessage, 'Du har ringet til Familie, akut uden for telefontiden. Vi åbner igen i morgen kl. 8.00. Telefontid: mandag-søndag 8.00-22.00. Du kan også skrive til os med Digital Post.');
+  assert.is(own.outsideHoursMessage, 'Du har ringet til Familie, akut uden for telefontiden. Vi åbner igen i morgen kl. 8.00. Telefontid: mandag-søndag 8.00-22.00. Lukket på helligdage. Du kan også skrive til os med Digital Post.');
 });
 
 t('hoursJson: the same facts as a plain object', () => {
