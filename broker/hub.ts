@@ -293,24 +293,14 @@ export class Hub {
       clear(buildTopic({ kind: 'dept-public', deptId: d }));
       this.depts.delete(d);
     }
-    const now = this.opts.clock.now();
-    this.fillIn(now);
-    // diversions to someone no longer in the directory end (DV-4: no dead ends)
-    const ended: PersonRecord[] = [];
-    for (const rec of this.people.values()) {
-      const d = rec.diversion;
-      if (d && !next.target(d.to)) ended.push({ ...rec, diversion: null, rev: rec.rev + 1, updatedAt: now.toISOString() });
-    }
-    if (ended.length) this.opts.store.commit(ended, [], { at: now.toISOString(), actor: 'hub', op: 'directory-removed-target', detail: ended.map((r) => r.personId) });
-    for (const rec of ended) this.people.set(rec.personId, rec);
+    this.fillIn(this.opts.clock.now());
     this.log.info('directory reloaded', { version: stored.version, source: stored.source, people: next.people.size, devices: next.devices.size });
-    this.due = 0;
-    const changed = refresh(this.state, now);
-    if (changed.people.length || changed.depts.length) {
-      this.opts.store.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: 'directory reloaded' });
-      for (const rec of changed.people) this.people.set(rec.personId, rec);
-      for (const rec of changed.depts) this.depts.set(rec.deptId, rec);
+    // diversions to someone no longer in the directory end (DV-4: no dead ends)
+    const hub: Actor = { source: 'hub', id: 'directory', personId: null };
+    for (const rec of [...this.people.values()]) {
+      if (rec.diversion && !next.target(rec.diversion.to)) this.execute(hub, { op: 'undivert', person: rec.personId }, { reason: 'target removed from the directory', to: rec.diversion.to });
     }
+    this.tick(true); // presence and department boards under the new directory
     this.publicSent.clear();
     this.publishAll();
     void this.reconcile();
