@@ -26,6 +26,14 @@ export const Config = z.strictObject({
   dataDir: z.string().default('.omstil'),
   /** directory file (JSON or CSV) imported at start; null uses the imported one, or the built-in demo municipality */
   directory: z.string().nullable().default(null),
+  /** PR-3: the calendars file (which calendar belongs to whom); null: no calendar sync */
+  calendars: z.string().nullable().default(null),
+  /** how often every calendar is polled */
+  calendarPollSeconds: z.number().int().min(5).max(86_400).default(60),
+  /** DV-5: how many minutes before a meeting the phone offers the diversion */
+  meetingPromptMinutes: z.number().int().min(0).max(120).default(5),
+  /** PR-3: tentative entries count as meetings, or as free time */
+  tentativeAs: z.enum(['free', 'in-meeting']).default('free'),
   /** 'full': every commit synced to disk (survives power loss); 'normal': survives a process crash */
   sync: z.enum(['full', 'normal']).default('full'),
   /** let clients that are not devices read public topics (e.g. mosquitto_sub) */
@@ -50,6 +58,8 @@ export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' 
   OMSTIL_DATA_DIR: { key: 'dataDir', type: 'string' },
   OMSTIL_DIRECTORY: { key: 'directory', type: 'string' },
   OMSTIL_SYNC: { key: 'sync', type: 'string' },
+  OMSTIL_CALENDARS: { key: 'calendars', type: 'string' },
+  OMSTIL_CALENDAR_POLL_SECONDS: { key: 'calendarPollSeconds', type: 'number' },
   OMSTIL_ALLOW_OBSERVERS: { key: 'allowObservers', type: 'boolean' },
   OMSTIL_LOG_LEVEL: { key: 'logLevel', type: 'string' },
 };

@@ -60,6 +60,7 @@ export class Hub {
   private readonly publicSent = new Map<string, string>();
   /** when `refresh` may next change something */
   private due = 0;
+  private readonly commitListeners = new Set<(people: readonly PersonRecord[], entry: Parameters<Store['commit']>[2]) => void>();
   private readonly log: Logger;
 
   constructor(private readonly opts: HubOptions) {
@@ -75,6 +76,12 @@ export class Hub {
   /** The policy's view of the hub's state (read-only). */
   get state(): PolicyState {
     return { dir: this.dir, people: this.people, depts: this.depts };
+  }
+
+  /** Called after every commit (after publishing), e.g. to set an Outlook auto-reply. Returns an unsubscribe function. */
+  onCommit(listener: (people: readonly PersonRecord[], entry: Parameters<Store['commit']>[2]) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /** The hub's clock (tests run it from a fixed weekday). */
@@ -236,6 +243,13 @@ export class Hub {
     for (const rec of people) this.publishPerson(rec);
     for (const rec of depts) this.publishDept(rec);
     void this.pushForwards(people);
+    for (const l of this.commitListeners) {
+      try {
+        l(people, entry);
+      } catch (err) {
+        this.log.error('commit listener failed', { err: (err as Error).stack });
+      }
+    }
   }
 
   /** Every second: a new directory import, and whatever time has changed (PR-1, PH-1, PH-3, DV-1 ends). */

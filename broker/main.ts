@@ -9,6 +9,11 @@ import { systemClock, type Clock, type Logger } from '../protocol/index.js';
 import type { Config } from './config.js';
 import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
+import { createCalendarSources, readCalendarSpecs } from './calendar/calendar-config.js';
+import type { CalendarSource } from './calendar/calendar-source.js';
+import { CalendarSync } from './calendar/calendar-sync.js';
+import { AutoReplySync } from './calendar/auto-reply.js';
+import { GraphCalendar } from './calendar/graph-calendar.js';
 import { AdminApi } from './http/admin-api.js';
 import { Hub } from './hub.js';
 import { AccessControl } from './mqtt/access.js';
@@ -21,6 +26,8 @@ export interface HubService {
   hub: Hub;
   broker: EmbeddedBroker | null;
   api: AdminApi | null;
+  /** calendar sync (PR-3, DV-5), when calendars are configured */
+  calendars: CalendarSync | null;
   /** where the admin API's token is kept (null when it came from the config) */
   adminTokenFile: string | null;
   store: SqliteStore;
@@ -63,7 +70,10 @@ export function adminToken(config: Config): { token: string; file: string | null
   return { token, file };
 }
 
-export async function startHubService(config: Config, deps: { logger: Logger; clock?: Clock; pbx?: PbxPort; directory?: Directory }): Promise<HubService> {
+export async function startHubService(
+  config: Config,
+  deps: { logger: Logger; clock?: Clock; pbx?: PbxPort; directory?: Directory; calendarSources?: readonly CalendarSource[] },
+): Promise<HubService> {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
   const dbFile = path.resolve(config.dataDir, 'omstil.db');
@@ -71,6 +81,7 @@ export async function startHubService(config: Config, deps: { logger: Logger; cl
   let broker: EmbeddedBroker | null = null;
   let api: AdminApi | null = null;
   let hub: Hub | null = null;
+  let calendars: CalendarSync | null = null;
   let mqttUrl = config.mqttUrl;
   let password = config.mqttPassword ?? '';
   try {
@@ -103,17 +114,35 @@ export async function startHubService(config: Config, deps: { logger: Logger; cl
     });
     await hub.start();
     const started = hub;
+    const sources = deps.calendarSources ?? (config.calendars ? createCalendarSources(readCalendarSpecs(config.calendars, started.directory)) : []);
+    if (sources.length) {
+      calendars = new CalendarSync({
+        hub: started,
+        sources,
+        logger: logger.child('calendar'),
+        pollMs: config.calendarPollSeconds * 1000,
+        promptMinutes: config.meetingPromptMinutes,
+        tentative: config.tentativeAs,
+      });
+      await calendars.start();
+    }
+    const calendarSync = calendars;
+    // seed 000: an absence set on the phone can set the Outlook auto-reply, for people with a Graph calendar
+    const mailboxes = new Map(sources.filter((s): s is GraphCalendar => s instanceof GraphCalendar).map((s) => [s.personId, s]));
+    const autoReplies = mailboxes.size ? new AutoReplySync({ hub: started, mailboxOf: (p) => mailboxes.get(p) ?? null, logger: logger.child('auto-reply') }) : null;
+    autoReplies?.start();
     let tokenFile: string | null = null;
     if (config.apiPort !== null) {
       const { token, file } = adminToken(config);
       tokenFile = file;
-      api = new AdminApi({ hub: started, token, host: config.host, port: config.apiPort, logger: logger.child('api') });
+      api = new AdminApi({ hub: started, token, host: config.host, port: config.apiPort, logger: logger.child('api'), ...(calendarSync ? { calendars: () => calendarSync.status() } : {}) });
       await api.start();
     }
     return {
       hub: started,
       broker,
       api,
+      calendars: calendarSync,
       adminTokenFile: tokenFile,
       store,
       get directory() {
@@ -124,6 +153,8 @@ export async function startHubService(config: Config, deps: { logger: Logger; cl
       dbFile,
       async stop() {
         await api?.stop();
+        await calendarSync?.stop();
+        await autoReplies?.stop();
         await started.stop();
         await broker?.stop();
         store.close();
@@ -131,6 +162,7 @@ export async function startHubService(config: Config, deps: { logger: Logger; cl
     };
   } catch (err) {
     await api?.stop().catch(() => {});
+    await calendars?.stop().catch(() => {});
     await hub?.stop().catch(() => {});
     await broker?.stop().catch(() => {});
     store.close();

@@ -17,6 +17,7 @@ export const AdminAbsence = z.strictObject({
   kind: z.enum(['away', 'absent', 'in-meeting']).nullable().optional(),
   reason: z.string().max(MAX_REASON_CHARS).nullable().optional(),
   divertTo: Id.nullable().optional(),
+  autoReply: z.boolean().optional(),
 });
 export const AdminClosure = z.strictObject({
   id: Id.optional(),

@@ -104,6 +104,15 @@ export const PersonOwn = z.strictObject({
   absenceReason: z.string().nullable(),
   /** DV-6 / PR-4: rules the person's state breaks now, for them and their leader to fix */
   alerts: z.array(z.strictObject({ rule: z.string(), text: LocalizedText })),
+  /** DV-5: a calendar meeting starts soon (or has started) and the phone is not diverted: offer one press */
+  meetingPrompt: z
+    .strictObject({
+      start: IsoTime,
+      end: IsoTime,
+      /** who the one press diverts to; null when nobody can take the calls */
+      suggestion: z.strictObject({ id: Id, name: z.string() }).nullable(),
+    })
+    .nullable(),
 });
 export type PersonOwn = z.infer<typeof PersonOwn>;
 
@@ -178,6 +187,8 @@ export const SetAbsenceArgs = z.strictObject({
   until: IsoTime.nullable(),
   reason: z.string().max(MAX_REASON_CHARS).nullable().optional(),
   divertTo: Id.nullable().optional(),
+  /** also set the Outlook automatic reply (Microsoft Graph) with back-at and who to contact instead */
+  autoReply: z.boolean().optional(),
   ...OnBehalf,
 });
 export const ClearAbsenceArgs = z.strictObject({ ...OnBehalf });

@@ -3,11 +3,12 @@
 #   mosquitto + mosquitto-clients  external broker interop, `mosquitto_sub` in acceptance checks
 #   chromium                       UI tests through playwright-core (never a downloaded browser)
 #   socat                          pseudo-terminal pairs for serial tests
+#   radicale                       a real CalDAV server for calendar sync tests (started by the tests on loopback)
 # Needs root (apt-get). Safe to run again: packages already present are skipped.
 # Tests that need a missing package say "skipped"; with REQUIRE_SYSTEM_DEPS=1 they fail instead.
 set -euo pipefail
 
-packages=(mosquitto mosquitto-clients chromium socat)
+packages=(mosquitto mosquitto-clients chromium socat radicale)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -27,5 +28,5 @@ echo "setup-system-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian mosquitto package may start a system broker on 1883; tests use their own ports.
+# The Debian mosquitto and radicale packages may start system services; tests start their own on free ports.
 echo "setup-system-deps: done"

@@ -13,7 +13,7 @@ import type { FileProblem, FileReading } from './directory-file.js';
 export const CSV_COLUMNS = [
   'type', 'id', 'name', 'dept', 'title', 'extension', 'number', 'leader', 'preferred', 'members', 'competencies', 'tasks',
   'phone_hours', 'sensitive', 'switchboard_agreement', 'callback_workdays', 'web', 'digital_mail', 'cpr_days', 'districts',
-  'role', 'kind', 'person', 'max_hops',
+  'role', 'auto_divert_meetings', 'kind', 'person', 'max_hops',
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
@@ -61,7 +61,7 @@ const ROWS: Record<RowType, { collection: Collection | null; fields: Field[] }> 
       f('id', 'id', 'word', true), f('name', 'name', 'text', true), f('title', 'title', 'text'), f('dept', 'dept', 'word', true),
       f('extension', 'extension', 'word', true), f('leader', 'leader', 'word'), f('preferred', 'preferred', 'list'),
       f('competencies', 'competencies', 'list'), f('cpr_days', 'caseSplit.birthDays', 'days'), f('districts', 'caseSplit.districts', 'list'),
-      f('role', 'role', 'word'),
+      f('role', 'role', 'word'), f('auto_divert_meetings', 'autoDivertMeetings', 'yes-no'),
     ],
   },
   device: { collection: 'devices', fields: [f('id', 'id', 'word', true), f('kind', 'kind', 'word', true), f('person', 'person', 'word')] },
@@ -86,7 +86,7 @@ export function writeCsvDirectory(d: DirectoryData): string {
     })),
     ...d.people.map((x) => ({
       type: 'person', id: x.id, name: x.name, title: x.title ?? '', dept: x.dept, extension: x.extension, leader: x.leader ?? '',
-      preferred: list(x.preferred), competencies: list(x.competencies), role: x.role,
+      preferred: list(x.preferred), competencies: list(x.competencies), role: x.role, auto_divert_meetings: yesNo(x.autoDivertMeetings),
       cpr_days: x.caseSplit?.birthDays ? x.caseSplit.birthDays.join('-') : '', districts: list(x.caseSplit?.districts ?? []),
     })),
     ...d.devices.map((x) => ({ type: 'device', id: x.id, kind: x.kind, person: x.person ?? '' })),

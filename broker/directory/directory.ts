@@ -61,6 +61,8 @@ export const PersonSpec = z.strictObject({
   /** RT-1/RT-2: keywords reception and the voicebot search by */
   competencies: z.array(Keyword).max(100).default([]),
   caseSplit: CaseSplit.nullable().default(null),
+  /** DV-5: divert automatically for calendar meetings (to the suggested colleague), not just offer it */
+  autoDivertMeetings: z.boolean().default(false),
   /** DV-3: the switchboard ("Omstillingen") is a person-like target that diversions may not use */
   role: z.enum(['employee', 'switchboard']).default('employee'),
 });

@@ -25,6 +25,8 @@ import { deptPublic, personOwn } from '../state/projections.js';
 
 export interface AdminApiOptions {
   hub: Hub;
+  /** per-calendar sync status (PR-3), when calendar sync runs */
+  calendars?: () => unknown[];
   token: string;
   host: string;
   port: number;
@@ -74,7 +76,7 @@ export class AdminApi {
     route('DELETE', '/people/:id/diversion', async (m) => run({ op: 'undivert', person: m[1]! }));
     route('PUT', '/people/:id/absence', async (m, body) => {
       const b = await parse(AdminAbsence, body);
-      return run({ op: 'set-status', person: m[1]!, kind: b.kind ?? null, since: b.since ?? null, until: b.until, reason: b.reason ?? null, divertTo: b.divertTo ?? null });
+      return run({ op: 'set-status', person: m[1]!, kind: b.kind ?? null, since: b.since ?? null, until: b.until, reason: b.reason ?? null, divertTo: b.divertTo ?? null, ...(b.autoReply ? { autoReply: true } : {}) });
     });
     route('DELETE', '/people/:id/absence', async (m) => run({ op: 'clear-status', person: m[1]! }));
     route('GET', '/departments/:id', async (m) => {
@@ -92,6 +94,8 @@ export class AdminApi {
       return run({ op: 'add-peak', dept: m[1]!, ...(b.id ? { id: b.id } : {}), from: b.from, to: b.to, text: b.text });
     });
     route('DELETE', '/departments/:id/peaks/:id', async (m) => run({ op: 'remove-peak', dept: m[1]!, peak: m[2]! }));
+    // calendar sync per calendar: last sync, last error, entries that could not be read
+    route('GET', '/calendars', async () => opts.calendars?.() ?? []);
     // the routing endpoint (PH-4): who answers this number now, or at ?at=
     route('GET', '/calls/resolve', async (_m, _b, url) => {
       const number = url.searchParams.get('number') ?? '';

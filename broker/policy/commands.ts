@@ -6,7 +6,7 @@
  */
 import { OmstilError, type ClosureOffer, type Texts } from '../../protocol/index.js';
 import { initialDeptRecord, reviseDept, type ClosureRecord, type DeptRecord } from '../state/dept-record.js';
-import { activeDiversion, initialRecord, revise, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
+import { activeDiversion, initialRecord, revise, type MeetingPrompt, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
 import { availabilityOf } from './availability.js';
 import { checkDiversion, suggestTarget } from './diversion.js';
 import { addWorkdays, isLongerThanWorkday } from './hours/workdays.js';
@@ -27,8 +27,10 @@ export type Command =
   | { op: 'accept-diversion'; person: string; from: string }
   | { op: 'decline-diversion'; person: string; from: string }
   /** PR-1: `kind` null derives away/absent from the length (one workday or more is absent) */
-  | { op: 'set-status'; person: string; kind: StatusRecord['kind'] | null; since?: string | null; until: string | null; reason: string | null; divertTo: string | null }
+  | { op: 'set-status'; person: string; kind: StatusRecord['kind'] | null; since?: string | null; until: string | null; reason: string | null; divertTo: string | null; autoReply?: boolean }
   | { op: 'clear-status'; person: string }
+  /** DV-5: the calendar offers (or stops offering) a diversion for a meeting */
+  | { op: 'set-meeting-prompt'; person: string; prompt: MeetingPrompt | null }
   | { op: 'set-on-call'; person: string; onCall: boolean }
   /** a forward set on the PBX side (e.g. the *72 feature code): taken in through the policy */
   | { op: 'pbx-forward'; extension: string; to: string | null }
@@ -47,7 +49,7 @@ export interface Outcome {
 const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
   phone: new Set(['divert', 'undivert', 'accept-diversion', 'decline-diversion', 'set-status', 'clear-status']),
   admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak']),
-  calendar: new Set(['set-status', 'clear-status', 'divert', 'undivert']),
+  calendar: new Set(['set-status', 'clear-status', 'divert', 'undivert', 'set-meeting-prompt']),
   pbx: new Set(['set-on-call', 'pbx-forward']),
   hub: new Set(['undivert', 'clear-status']),
 };
@@ -193,6 +195,12 @@ function run(tx: Change, actor: Actor, cmd: Command): unknown {
       tx.setPerson(cmd.person, { status: null, absenceReason: null });
       return undefined;
     }
+    case 'set-meeting-prompt': {
+      const old = tx.person(cmd.person).meetingPrompt;
+      if (JSON.stringify(old) === JSON.stringify(cmd.prompt)) return undefined;
+      tx.setPerson(cmd.person, { meetingPrompt: cmd.prompt });
+      return undefined;
+    }
     case 'set-on-call': {
       if (tx.person(cmd.person).onCall === cmd.onCall) return undefined;
       tx.setPerson(cmd.person, { onCall: cmd.onCall });
@@ -299,7 +307,7 @@ function setStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'set-st
     );
   }
   // a calendar's long absence without a colleague is taken (it happened), and the leader is told (DV-6, PR-4): see alertsFor
-  const status: StatusRecord = { kind, since: since.toISOString(), until: cmd.until, source: actor.source };
+  const status: StatusRecord = { kind, since: since.toISOString(), until: cmd.until, source: actor.source, ...(cmd.autoReply ? { autoReply: true } : {}) };
   // (a diversion made in this request has since = now = status.since: clear-status ends both)
   const rec = tx.person(cmd.person);
   const reason = cmd.reason === null ? (actor.source === 'calendar' ? rec.absenceReason : null) : cmd.reason.trim() || null;

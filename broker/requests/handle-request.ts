@@ -32,7 +32,15 @@ export function requestToCommand(actor: Actor, req: Request): Command {
     case 'decline-diversion':
       return { op: req.op, person: own(), from: req.args.from };
     case 'set-absence':
-      return { op: 'set-status', person: req.args.person ?? own(), kind: null, until: req.args.until, reason: req.args.reason ?? null, divertTo: req.args.divertTo ?? null };
+      return {
+        op: 'set-status',
+        person: req.args.person ?? own(),
+        kind: null,
+        until: req.args.until,
+        reason: req.args.reason ?? null,
+        divertTo: req.args.divertTo ?? null,
+        ...(req.args.autoReply ? { autoReply: true } : {}),
+      };
     case 'clear-absence':
       return { op: 'clear-status', person: req.args.person ?? own() };
   }

@@ -29,6 +29,16 @@ export interface StatusRecord {
   /** back at; null: until further notice */
   until: string | null;
   source: Source;
+  /** set the Outlook automatic reply for this absence (Microsoft Graph) */
+  autoReply?: boolean;
+}
+
+/** DV-5: the "divert during the meeting?" offer on the person's phone. */
+export interface MeetingPrompt {
+  start: string;
+  end: string;
+  /** person or group id the one press diverts to */
+  suggestion: string | null;
 }
 
 export interface PersonRecord {
@@ -44,6 +54,8 @@ export interface PersonRecord {
   /** from the PBX's call events */
   onCall: boolean;
   diversion: DiversionRecord | null;
+  /** DV-5, from calendar sync */
+  meetingPrompt: MeetingPrompt | null;
   updatedAt: string;
 }
 
@@ -57,6 +69,7 @@ export function initialRecord(personId: string, now: Date): PersonRecord {
     status: null,
     onCall: false,
     diversion: null,
+    meetingPrompt: null,
     updatedAt: now.toISOString(),
   };
 }
@@ -64,7 +77,7 @@ export function initialRecord(personId: string, now: Date): PersonRecord {
 /** A record as stored by an older version, brought to the current shape. */
 export function normalizeRecord(raw: PersonRecord): PersonRecord {
   const diversion = raw.diversion ? { ...raw.diversion, source: raw.diversion.source ?? 'phone' } : null;
-  return { ...raw, status: raw.status ?? null, onCall: raw.onCall ?? false, diversion };
+  return { ...raw, status: raw.status ?? null, onCall: raw.onCall ?? false, diversion, meetingPrompt: raw.meetingPrompt ?? null };
 }
 
 /** The next revision of a record with `patch` applied. */

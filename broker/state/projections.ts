@@ -49,6 +49,9 @@ export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMa
     incoming,
     absenceReason: rec.absenceReason,
     alerts: alertsFor(rec),
+    meetingPrompt: rec.meetingPrompt
+      ? { start: rec.meetingPrompt.start, end: rec.meetingPrompt.end, suggestion: rec.meetingPrompt.suggestion ? { id: rec.meetingPrompt.suggestion, name: dir.nameOf(rec.meetingPrompt.suggestion) } : null }
+      : null,
   };
 }
 

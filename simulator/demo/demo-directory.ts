@@ -88,6 +88,7 @@ export function demoDirectory(opts: DemoOptions = {}): DirectoryData {
         competencies: (TASKS[dept.id] ?? []).filter((_, k) => k % perDept === i % perDept),
         // RT-1: caseworkers split the citizens by CPR birth date; everyone else by district
         caseSplit: i === 0 ? null : i % 2 ? { birthDays: i === 1 ? [1, 15] : [16, 31], districts: [] } : { birthDays: null, districts: [DISTRICTS[i % DISTRICTS.length]!] },
+        autoDivertMeetings: false,
         role: 'employee',
       });
     }
@@ -107,7 +108,7 @@ export function demoDirectory(opts: DemoOptions = {}): DirectoryData {
     });
   });
   // DV-3: the switchboard, a target diversions must never use
-  people.push({ id: 'omstillingen', name: 'Omstillingen', title: 'Hovednummer', dept: 'administration', extension: '89151515', leader: null, preferred: [], competencies: [], caseSplit: null, role: 'switchboard' });
+  people.push({ id: 'omstillingen', name: 'Omstillingen', title: 'Hovednummer', dept: 'administration', extension: '89151515', leader: null, preferred: [], competencies: [], caseSplit: null, autoDivertMeetings: false, role: 'switchboard' });
   // PH-4: each department answers on a group number: everyone but the leader
   const groups: DirectoryData['groups'] = departments.map((dept, d) => ({
     id: `${dept.id}-gruppe`,

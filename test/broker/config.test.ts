@@ -45,6 +45,10 @@ t('defaults, with an empty environment', () => {
     mqttPassword: null,
     dataDir: '.omstil',
     directory: null,
+    calendars: null,
+    calendarPollSeconds: 60,
+    meetingPromptMinutes: 5,
+    tentativeAs: 'free',
     sync: 'full',
     allowObservers: true,
     logLevel: 'info',
@@ -97,13 +101,16 @@ t('every environment variable sets its key', () => {
       OMSTIL_SYNC: 'normal',
       OMSTIL_ALLOW_OBSERVERS: '0',
       OMSTIL_LOG_LEVEL: 'debug',
+      OMSTIL_CALENDARS: '/etc/omstil/calendars.json',
+      OMSTIL_CALENDAR_POLL_SECONDS: '120',
     },
   });
+  assert.equal([c.calendars, c.calendarPollSeconds], ['/etc/omstil/calendars.json', 120]);
   assert.equal(
     { host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, httpPort: c.httpPort, apiPort: c.apiPort, adminToken: c.adminToken, mqttUrl: c.mqttUrl, mqttPassword: c.mqttPassword, dataDir: c.dataDir, directory: c.directory, sync: c.sync, allowObservers: c.allowObservers, logLevel: c.logLevel },
     { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, apiPort: null, adminToken: 'a-long-enough-admin-token', mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
   );
-  assert.is(Object.keys(ENV).length, 13, 'a new variable needs a line above');
+  assert.is(Object.keys(ENV).length, 15, 'a new variable needs a line above');
 });
 
 t('OMSTIL_WS_PORT=off disables the WebSocket listener (null)', () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../broker/config.js';
+import type { CalendarSource } from '../../broker/calendar/calendar-source.js';
 import { Directory } from '../../broker/directory/directory.js';
 import { startHubService, type HubService } from '../../broker/main.js';
 import { memoryLogger, systemClock, type Clock } from '../../protocol/index.js';
@@ -31,14 +32,14 @@ export function tempDir(prefix = 'omstil-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock } = {}): Promise<TestSystem> {
+export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock; calendarSources?: readonly CalendarSource[] } = {}): Promise<TestSystem> {
   const dataDir = opts.dataDir ?? tempDir();
   const logger = memoryLogger('info');
   const directory = Directory.parse(demoDirectory(opts.demo ?? { peoplePerDept: 3, kiosks: 2 }));
   const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, apiPort: 0, dataDir, sync: 'normal', logLevel: 'info' } });
   const pbx = new SimulatedPbx();
   const clock = opts.clock ?? systemClock;
-  const hub = await startHubService(config, { logger, pbx, directory, clock });
+  const hub = await startHubService(config, { logger, pbx, directory, clock, ...(opts.calendarSources ? { calendarSources: opts.calendarSources } : {}) });
   const fleet = new SimFleet({ directory, mqttUrl: hub.mqttUrl, clock, logger, pbx, phones: opts.phones ?? 6, kiosks: opts.kiosks ?? 2 });
   await fleet.start();
   return {

@@ -3,6 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.js';
+import { CalendarConfigError } from '../../broker/calendar/calendar-config.js';
 import { DirectoryError } from '../../broker/directory/directory.js';
 import { resolveDirectory, startHubService } from '../../broker/main.js';
 import { createLogger, type Logger } from '../../protocol/index.js';
@@ -49,6 +50,7 @@ function configFrom(o: Record<string, unknown>): Config {
       wsPort: o.wsPort === false ? null : o.wsPort,
       httpPort: o.httpPort,
       apiPort: o.apiPort === false ? null : o.apiPort,
+      calendars: o.calendars,
       mqttUrl: o.mqttUrl,
       simPhones: o.phones,
       simKiosks: o.kiosks,
@@ -88,7 +90,10 @@ function apiLines(hub: Awaited<ReturnType<typeof startHubService>>): string[] {
 }
 
 function apiOptions(cmd: Command): Command {
-  return cmd.option('--api-port <port>', 'admin API port (default 8090)', int).option('--no-api-port', 'no admin API');
+  return cmd
+    .option('--api-port <port>', 'admin API port (default 8090)', int)
+    .option('--no-api-port', 'no admin API')
+    .option('--calendars <file>', 'calendars file (JSON): which CalDAV, ICS or Microsoft Graph calendar belongs to whom (PR-3)');
 }
 
 const program = new Command('omstil')
@@ -297,7 +302,7 @@ function parseLocalTime(text: string): Date {
 
 program.parseAsync().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number };
-  if (err instanceof ConfigError || err instanceof DirectoryError || err instanceof CliError) process.stderr.write(`omstil: ${e.message}\n`);
+  if (err instanceof ConfigError || err instanceof DirectoryError || err instanceof CliError || err instanceof CalendarConfigError) process.stderr.write(`omstil: ${e.message}\n`);
   else if (e.code === 'EADDRINUSE') process.stderr.write(`omstil: port ${e.port} is already in use; choose another (see --help for the port flags)\n`);
   else process.stderr.write(`omstil: ${e.stack ?? String(err)}\n`);
   process.exit(2);

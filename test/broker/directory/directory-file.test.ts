@@ -88,7 +88,7 @@ t('RT-1: the demo directory round-trips through JSON exactly; JSON export is the
 t('RT-1: export of the fixture: header, rows in order, delimiters quoted, ja/nej, | lists', () => {
   const text = formatDirectoryFile(parsed(fixture('valid.json'), 'json'), 'csv');
   const lines = text.split('\n');
-  assert.is(lines[0], 'type,id,name,dept,title,extension,number,leader,preferred,members,competencies,tasks,phone_hours,sensitive,switchboard_agreement,callback_workdays,web,digital_mail,cpr_days,districts,role,kind,person,max_hops');
+  assert.is(lines[0], 'type,id,name,dept,title,extension,number,leader,preferred,members,competencies,tasks,phone_hours,sensitive,switchboard_agreement,callback_workdays,web,digital_mail,cpr_days,districts,role,auto_divert_meetings,kind,person,max_hops');
   assert.equal(lines.slice(1, -1).map((l) => l.split(',')[0]), ['municipality', 'department', 'department', 'group', 'person', 'person', 'person', 'person', 'device', 'device', 'device', 'device']);
   assert.is(lines.at(-1), '');
   assert.match(lines[2]!, ',pas|kørekort|flytning,"Mo-Fr 08:00-15:00; PH off",nej,ja,1,https://www.testrup.dk/borgerservice,ja,');

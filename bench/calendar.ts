@@ -1,0 +1,184 @@
+/**
+ * CalDAV sync (PR-3) against a real Radicale on loopback: 500 calendars × 50 events, seeded on
+ * disk, read by 500 `CaldavCalendar`s with a few requests in flight (Radicale resets
+ * connections beyond ~8).
+ * - calendar_full_sync_s: every calendar's first sync (empty token, everything), wall time.
+ *   Radicale builds its item caches on first read (data written behind its back); that cold
+ *   pass is a seeding artefact, run first and reported apart as calendar_cold_sync_s.
+ * - calendar_incremental_sync_ms: after 1 % of the events changed (PUT), every calendar's next
+ *   sync with its RFC 6578 token, wall time.
+ * - calendar_*_kb: body bytes received (as they came over the wire: Radicale gzips);
+ *   calendar_*_cpu_ms: this process's CPU (user + system) during each sync.
+ * - calendar_incremental_ratio: max(incremental / full) over bytes and CPU; target ≤ 0.05.
+ * Without Radicale every figure is null and stderr says why.
+ */
+import { CaldavCalendar } from '../broker/calendar/caldav-calendar.js';
+import { findBinary } from '../test/support/system-deps.js';
+import { eventUrl, putEvent, sampleDescription, sampleEventIcs, seedCalendarsOnDisk, seededRandom, startRadicale, type SampleEvent } from '../test/support/radicale.js';
+
+export interface CalendarBenchResult {
+  calendar_full_sync_s: number | null;
+  calendar_incremental_sync_ms: number | null;
+  calendar_full_kb: number | null;
+  calendar_incremental_kb: number | null;
+  calendar_full_cpu_ms: number | null;
+  calendar_incremental_cpu_ms: number | null;
+  calendar_incremental_ratio: number | null;
+  calendar_cold_sync_s: number | null;
+  calendar_calendars: number;
+  calendar_events: number;
+  calendar_changed: number;
+}
+
+export interface CalendarBenchOptions {
+  calendars?: number;
+  eventsPerCalendar?: number;
+  /** share of all events changed before the incremental sync */
+  changed?: number;
+  /** syncs in flight */
+  concurrency?: number;
+  /** PUTs in flight */
+  putConcurrency?: number;
+  progress?: (msg: string) => void;
+}
+
+const WINDOW = { from: new Date('2026-11-23T00:00:00+01:00'), to: new Date('2026-12-21T00:00:00+01:00') };
+const USER = 'bench';
+
+/** Runs `work` over `items` with at most `limit` in flight; the first failure rejects. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Event `e` of calendar `c`: two weeks of meetings on working days, different texts. */
+function event(c: number, e: number, sequence = 0): SampleEvent {
+  const day = 23 + (e % 10) + (e % 10 >= 5 ? 2 : 0); // Mon 23 – Fri 27, Mon 30 – …
+  const hour = 8 + ((c + e) % 8);
+  const date = day <= 30 ? `202611${String(day).padStart(2, '0')}` : `202612${String(day - 30).padStart(2, '0')}`;
+  const hh = (h: number) => String(h).padStart(2, '0');
+  return {
+    uid: `p${c}-e${e}`,
+    start: `${date}T${hh(hour)}0000`,
+    end: `${date}T${hh(hour + 1)}0000`,
+    summary: sequence ? `Flyttet møde ${e}` : `Møde ${e}`,
+    transp: e % 7 === 0 ? 'TRANSPARENT' : 'OPAQUE',
+    sequence,
+    description: sampleDescription(c * 1000 + e + sequence * 7_000_000),
+  };
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+interface SyncRun {
+  wallMs: number;
+  cpuMs: number;
+  bytes: number;
+  /** every calendar's result reduced to what the checks need (the item data is let go at once) */
+  results: { full: boolean; ids: string[]; removed: number }[];
+}
+
+async function syncAll(cals: CaldavCalendar[], concurrency: number): Promise<SyncRun> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const results = await pool(cals, concurrency, async (cal) => {
+    const c = await cal.sync(WINDOW);
+    return { full: c.full, ids: c.items.map((i) => i.id), removed: c.removed.length, bytes: c.bytes };
+  });
+  const wallMs = performance.now() - t0;
+  return { wallMs, cpuMs: cpuMs(cpu0), bytes: results.reduce((n, r) => n + r.bytes, 0), results };
+}
+
+export async function benchCalendar(opts: CalendarBenchOptions = {}): Promise<CalendarBenchResult> {
+  const calendars = opts.calendars ?? 500;
+  const perCalendar = opts.eventsPerCalendar ?? 50;
+  const total = calendars * perCalendar;
+  const changedCount = Math.round(total * (opts.changed ?? 0.01));
+  const concurrency = opts.concurrency ?? 6;
+  const none: CalendarBenchResult = {
+    calendar_full_sync_s: null,
+    calendar_incremental_sync_ms: null,
+    calendar_full_kb: null,
+    calendar_incremental_kb: null,
+    calendar_full_cpu_ms: null,
+    calendar_incremental_cpu_ms: null,
+    calendar_incremental_ratio: null,
+    calendar_cold_sync_s: null,
+    calendar_calendars: calendars,
+    calendar_events: total,
+    calendar_changed: changedCount,
+  };
+  if (!findBinary('radicale')) {
+    // not needBinary: that writes to stdout, which --json keeps for the figures
+    process.stderr.write('bench: calendar: radicale not found (Debian package radicale; run tools/setup-system-deps.sh); its figures are null\n');
+    return none;
+  }
+  const server = await startRadicale('calendar bench');
+  if (!server) return none;
+  try {
+    opts.progress?.(`calendar: seeding ${calendars} calendars × ${perCalendar} events on disk`);
+    const names = Array.from({ length: calendars }, (_, c) => `p${String(c).padStart(4, '0')}`);
+    const paths = seedCalendarsOnDisk(
+      server.storageDir,
+      USER,
+      names.map((name, c) => ({ name, events: Array.from({ length: perCalendar }, (_, e) => ({ uid: `p${c}-e${e}`, ics: sampleEventIcs(event(c, e)) })) })),
+    );
+    const urls = paths.map((p) => new URL(p, server.url).href);
+    const make = () => urls.map((url, c) => new CaldavCalendar({ id: `caldav-${names[c]}`, personId: names[c]!, url }));
+
+    opts.progress?.('calendar: cold pass (Radicale builds its caches)');
+    const cold = await syncAll(make(), concurrency);
+
+    opts.progress?.('calendar: full sync');
+    const cals = make();
+    const full = await syncAll(cals, concurrency);
+    const fullItems = full.results.reduce((n, r) => n + r.ids.length, 0);
+    const allFull = full.results.every((r) => r.full);
+    full.results = [];
+    if (fullItems !== total || !allFull) throw new Error(`calendar bench: the full sync returned ${fullItems} of ${total} events`);
+
+    // 1 %: distinct events spread over the calendars, PUT as a client would
+    const random = seededRandom(4711);
+    const picked = new Set<number>();
+    while (picked.size < changedCount) picked.add(Math.floor(random() * total));
+    opts.progress?.(`calendar: changing ${changedCount} events over HTTP`);
+    await pool([...picked], opts.putConcurrency ?? 4, async (k) => {
+      const c = Math.floor(k / perCalendar);
+      const e = k % perCalendar;
+      await putEvent(urls[c]!, `p${c}-e${e}`, sampleEventIcs(event(c, e, 1)));
+    });
+
+    opts.progress?.('calendar: incremental sync');
+    const inc = await syncAll(cals, concurrency);
+    const got = new Set(inc.results.flatMap((r) => r.ids));
+    const want = new Set([...picked].map((k) => new URL(eventUrl(urls[Math.floor(k / perCalendar)]!, `p${Math.floor(k / perCalendar)}-e${k % perCalendar}`)).pathname));
+    if (inc.results.some((r) => r.full || r.removed) || got.size !== want.size || [...want].some((h) => !got.has(h)))
+      throw new Error(`calendar bench: the incremental sync returned ${got.size} items, expected exactly the ${want.size} changed`);
+
+    const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
+    return {
+      ...none,
+      calendar_full_sync_s: round(full.wallMs / 1000, 2),
+      calendar_incremental_sync_ms: round(inc.wallMs, 0),
+      calendar_full_kb: round(full.bytes / 1024, 1),
+      calendar_incremental_kb: round(inc.bytes / 1024, 1),
+      calendar_full_cpu_ms: round(full.cpuMs, 0),
+      calendar_incremental_cpu_ms: round(inc.cpuMs, 0),
+      calendar_incremental_ratio: round(Math.max(inc.bytes / full.bytes, inc.cpuMs / full.cpuMs), 3),
+      calendar_cold_sync_s: round(cold.wallMs / 1000, 2),
+    };
+  } finally {
+    await server.stop();
+  }
+}
