@@ -6,6 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { CaldavCalendar } from '../../broker/calendar/caldav-calendar.js';
 import { FakeClock } from '../../protocol/index.js';
 import { makeCalendar, putEvent, startRadicale, type RadicaleServer } from '../support/radicale.js';
@@ -63,6 +64,10 @@ e2e('DV-5: a Radicale meeting → the phone offers the diversion 5 minutes befor
   calendars.tick();
   assert.equal(calendars.status()[0]!.error, null);
   assert.is(calendars.status()[0]!.items, 1);
+  // IT sees each calendar's sync state through the admin API
+  const token = readFileSync(sys.hub.adminTokenFile!, 'utf8').trim();
+  const listed = (await (await fetch(`${sys.hub.api!.url}/calendars`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string; items: number; lastOkAt: string | null }[];
+  assert.equal(listed.map((c) => [c.id, c.items, c.lastOkAt !== null]), [['anna-caldav', 1, true]]);
   assert.is(phone.mirror.me!.meetingPrompt, null, 'ten minutes before: no offer yet');
 
   clock.set('2026-11-23T09:55:00+01:00');
