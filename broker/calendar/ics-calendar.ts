@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { CalendarError, type CalendarChanges, type CalendarSource } from './calendar-source.js';
+import { CalendarError, type CalendarChanges, type CalendarSource, type SyncWindow } from './calendar-source.js';
 import { splitCalendar } from './ics/parse-ics.js';
 
 export interface IcsCalendarOptions {
@@ -36,7 +36,8 @@ export class IcsCalendar implements CalendarSource {
     this.personId = opts.personId;
   }
 
-  async sync(): Promise<CalendarChanges> {
+  /** The window does not matter here: the whole feed is read, and expansion is the engine's. */
+  async sync(_window?: SyncWindow): Promise<CalendarChanges> {
     const text = this.opts.url ? await this.fetchFeed(this.opts.url) : await this.readIcsFile(this.opts.file!);
     if (text === null) return { full: false, items: [], removed: [], bytes: 0 };
     const { items, problems } = splitCalendar(text);

@@ -8,11 +8,13 @@ import { ownDiversionState } from '../view-model.js';
 import './om-colleague-list.js';
 import './om-divert-button.js';
 import './om-incoming-notice.js';
+import './om-meeting-prompt.js';
 import './om-presence-badge.js';
 
 /**
  * The screen of an employee's desk phone (800×480 and 480×272): own name and presence, own
- * diversion state, the one big button (DV-1), who diverts to me (DV-2), the colleague list.
+ * diversion state, the offer before a meeting (DV-5), the one big button (DV-1), who diverts
+ * to me (DV-2), the colleague list.
  */
 @customElement('om-phone-view')
 export class OmPhoneView extends LitElement {
@@ -136,6 +138,7 @@ export class OmPhoneView extends LitElement {
           ${back ? html`<span class="own-back">${back}</span>` : nothing}
         </header>
         ${this._ownDiversion()}
+        ${this._meetingPrompt()}
         <om-divert-button .view=${view} .bridge=${this.bridge} language=${this.language}></om-divert-button>
         ${me.incoming.length > 0
           ? html`<section class="incoming" aria-labelledby="inc">
@@ -153,6 +156,14 @@ export class OmPhoneView extends LitElement {
         <om-colleague-list .view=${view} .bridge=${this.bridge} .now=${this.now} language=${this.language}></om-colleague-list>
       </section>
     </div>`;
+  }
+
+  /** DV-5: the offer before a meeting, for a phone not diverted (an active diversion makes it stale) */
+  private _meetingPrompt() {
+    const me = this.view?.me;
+    const prompt = me?.meetingPrompt;
+    if (!prompt || ownDiversionState(me).kind === 'active') return nothing;
+    return html`<om-meeting-prompt .prompt=${prompt} .bridge=${this.bridge} language=${this.language}></om-meeting-prompt>`;
   }
 
   private _ownDiversion() {

@@ -56,6 +56,12 @@ export const da: Messages = {
   decline: 'Afvis',
   declineLabel: (name) => `Afvis opkald til ${name}`,
 
+  meetingQuestion: (name) => `Viderestil til ${name} under mødet?`,
+  meetingTime: (from, to) => `Mødet er kl. ${from}-${to}`,
+  meetingNobody: 'Ingen kollega kan tage dine opkald under mødet – de kommer stadig til dig',
+  meetingDivert: 'Ja, viderestil',
+  meetingDivertLabel: (name, from, to) => `Viderestil dine opkald til ${name} under mødet kl. ${from}-${to}. Viderestillingen ophører, når mødet slutter`,
+
   colleaguesHeading: 'Kolleger',
   noColleagues: 'Ingen kolleger at vise',
   preferred: 'Foretrukken',

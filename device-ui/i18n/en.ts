@@ -56,6 +56,12 @@ export const en: Messages = {
   decline: 'Decline',
   declineLabel: (name) => `Decline calls for ${name}`,
 
+  meetingQuestion: (name) => `Divert to ${name} during the meeting?`,
+  meetingTime: (from, to) => `The meeting is ${from}-${to}`,
+  meetingNobody: 'Nobody can take your calls during the meeting – they still come to you',
+  meetingDivert: 'Yes, divert',
+  meetingDivertLabel: (name, from, to) => `Divert your calls to ${name} during the meeting, ${from}-${to}. The diversion ends when the meeting ends`,
+
   colleaguesHeading: 'Colleagues',
   noColleagues: 'No colleagues to show',
   preferred: 'Preferred',

@@ -47,6 +47,17 @@ export interface Messages {
   decline: string;
   declineLabel(name: string): string;
 
+  // DV-5: the offer before a calendar meeting
+  /** "Viderestil til Bo Berg under mødet?" */
+  meetingQuestion(name: string): string;
+  /** "Mødet er kl. 10.00-11.00"; `from` and `to` are 24-hour Copenhagen times */
+  meetingTime(from: string, to: string): string;
+  /** no colleague can take the calls during the meeting */
+  meetingNobody: string;
+  /** the one button */
+  meetingDivert: string;
+  meetingDivertLabel(name: string, from: string, to: string): string;
+
   colleaguesHeading: string;
   noColleagues: string;
   preferred: string;
