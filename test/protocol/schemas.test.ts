@@ -186,6 +186,7 @@ const cases: SchemaCase[] = [
       incoming: [{ from: 'carl', fromName: 'Carl', since: T0, until: T1 }],
       absenceReason: 'kursus',
       alerts: [{ rule: 'DV-6', text: { da: 'Viderestil telefonen', en: 'Divert the phone' } }],
+      meetingPrompt: { start: T0, end: T1, suggestion: { id: 'bo-jensen', name: 'Bo Jensen' } },
     },
     rows: [
       ...personPublicRows,
@@ -206,6 +207,12 @@ const cases: SchemaCase[] = [
       { field: 'alerts.0.text', bad: [MISSING, null, 'tekst'] },
       stringRow('alerts.0.text.da', false),
       stringRow('alerts.0.text.en', false),
+      { field: 'meetingPrompt', bad: [MISSING, 'x', 5], good: [null] },
+      timeRow('meetingPrompt.start', false),
+      timeRow('meetingPrompt.end', false),
+      { field: 'meetingPrompt.suggestion', bad: [MISSING, 'bo'], good: [null] },
+      idRow('meetingPrompt.suggestion.id', [null]),
+      stringRow('meetingPrompt.suggestion.name', false),
     ],
   },
   {
@@ -313,7 +320,7 @@ const requestSamples: Record<string, unknown> = {
   undivert: { id: 'req-2', op: 'undivert', args: { person: 'anna' } },
   'decline-diversion': { id: 'req-3', op: 'decline-diversion', args: { from: 'carl' } },
   'accept-diversion': { id: 'req-4', op: 'accept-diversion', args: { from: 'carl' } },
-  'set-absence': { id: 'req-5', op: 'set-absence', args: { until: T1, reason: 'kursus', divertTo: 'bo-jensen', person: 'anna' } },
+  'set-absence': { id: 'req-5', op: 'set-absence', args: { until: T1, reason: 'kursus', divertTo: 'bo-jensen', autoReply: true, person: 'anna' } },
   'clear-absence': { id: 'req-6', op: 'clear-absence', args: { person: 'anna' } },
 };
 const personArgRow: Row = { field: 'args.person', bad: NOT_ID, good: [MISSING] };
@@ -340,6 +347,7 @@ const requestRows: Record<string, Row[]> = {
     { field: 'args.until', bad: [MISSING, ...NOT_TIME], good: [null] },
     { field: 'args.reason', bad: [5, 'x'.repeat(201)], good: [MISSING, null, 'x'.repeat(200)] },
     { field: 'args.divertTo', bad: NOT_ID, good: [MISSING, null] },
+    { field: 'args.autoReply', bad: ['ja', 1, null], good: [MISSING, true, false] },
     personArgRow,
   ],
   'clear-absence': [requestIdRow, opRow, { ...argsRow, bad: [...argsRow.bad, { value: { until: null }, field: 'args.until' }] }, personArgRow],

@@ -153,7 +153,7 @@ t('a version-1 database is migrated: its people keep their state and gain the ne
   try {
     assert.is(s.schemaVersion, 2);
     const [anna] = s.loadPeople();
-    assert.equal(anna, { ...old, status: null, onCall: false, diversion: { ...old.diversion, source: 'phone' } } as unknown as PersonRecord);
+    assert.equal(anna, { ...old, status: null, onCall: false, meetingPrompt: null, diversion: { ...old.diversion, source: 'phone' } } as unknown as PersonRecord);
     assert.equal(s.loadDepts(), []);
     assert.is(s.loadDirectory(), null);
     assert.is(s.directoryVersion(), 0);
