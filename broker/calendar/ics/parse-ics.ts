@@ -79,8 +79,8 @@ interface ParsedComponent extends RawComponent {
 }
 
 interface RawCalendar {
-  /** physical lines of the first calendar's own properties (VERSION, PRODID, …) */
-  props: string[];
+  /** the first calendar's own properties (VERSION, PRODID, …), each as its physical lines */
+  props: string[][];
   components: ParsedComponent[];
   problems: string[];
 }
@@ -118,7 +118,7 @@ function beginEnd(text: string): { kind: 'BEGIN' | 'END'; name: string } | null 
 
 function readCalendar(text: string): RawCalendar {
   const problems: string[] = [];
-  const props: string[] = [];
+  const props: string[][] = [];
   const raw: RawComponent[] = [];
   let calendars = 0;
   let inCalendar = false;
@@ -151,7 +151,7 @@ function readCalendar(text: string): RawCalendar {
       else if (be?.kind === 'BEGIN' && be.name !== 'VCALENDAR') {
         current = { name: be.name, lines: [...l.raw], line: l.line };
         stack = [be.name];
-      } else if (!be && calendars === 1) props.push(...l.raw);
+      } else if (!be && calendars === 1) props.push(l.raw);
       continue;
     }
     const cur: RawComponent = current;
@@ -205,7 +205,9 @@ function icalMessage(e: unknown): string {
 }
 
 function describeRaw(r: RawComponent): string {
-  const uidLine = r.lines.find((l) => /^UID[;:]/i.test(l));
+  const at = r.lines.findIndex((l) => /^UID[;:]/i.test(l));
+  let uidLine = at >= 0 ? r.lines[at]! : '';
+  for (let i = at + 1; at >= 0 && i < r.lines.length && /^[ \t]/.test(r.lines[i]!); i++) uidLine += r.lines[i]!.slice(1);
   const uid = uidLine ? uidLine.slice(uidLine.indexOf(':') + 1).trim() : '';
   return `${r.name} at line ${r.line}${uid ? ` (UID ${shortUid(uid)})` : ''}`;
 }
@@ -294,9 +296,9 @@ function split(text: string): SplitResult {
     if (list) list.push(e);
     else byUid.set(e.uid, [e]);
   }
-  const head = cal.props.filter((l) => /^(VERSION|PRODID|CALSCALE)[;:]/i.test(l));
-  if (!head.some((l) => /^VERSION[;:]/i.test(l))) head.unshift('VERSION:2.0');
-  if (!head.some((l) => /^PRODID[;:]/i.test(l))) head.unshift('PRODID:-//omstil//calendar split//EN');
+  const head = cal.props.filter((p) => /^(VERSION|PRODID|CALSCALE)[;:]/i.test(p[0]!));
+  if (!head.some((p) => /^PRODID[;:]/i.test(p[0]!))) head.unshift(['PRODID:-//omstil//calendar split//EN']);
+  if (!head.some((p) => /^VERSION[;:]/i.test(p[0]!))) head.unshift(['VERSION:2.0']);
 
   const items: SplitResult['items'] = [];
   for (const [uid, list] of byUid) {
@@ -307,7 +309,7 @@ function split(text: string): SplitResult {
         if (id) used.add(id);
       }
     }
-    const lines = ['BEGIN:VCALENDAR', ...head];
+    const lines = ['BEGIN:VCALENDAR', ...head.flat()];
     for (const id of used) {
       const z = zones.get(id);
       if (z) lines.push(...z.lines);
@@ -425,9 +427,9 @@ class ZoneResolver {
 
   /** The converter for a property's times: its TZID, UTC (`Z`), or floating (Copenhagen). */
   forTime(prop: IcalProperty, time: IcalTime): Conv {
+    if (time.zone === ICAL.Timezone.utcTimezone) return UTC_CONV; // `Z` (a TZID beside it is void, RFC 5545 3.3.5)
     const tzid = tzidOf(prop);
     if (tzid) return this.forTzid(tzid);
-    if (time.zone === ICAL.Timezone.utcTimezone) return UTC_CONV;
     return COPENHAGEN(); // floating: the municipality's wall clock
   }
 
@@ -487,6 +489,11 @@ function guardedIterator(rule: IcalRecur, dtstart: IcalTime, budget: Budget) {
     override increment_year(inc: number): void {
       budget.tick();
       super.increment_year(inc);
+    }
+    // lays out a whole year of candidate days: some twenty candidates' worth of work
+    override expand_year_days(year: number): number {
+      budget.tick(20);
+      return super.expand_year_days(year);
     }
     // a day at a time, `inc` times (FREQ=DAILY;INTERVAL=100000000), each day about half a candidate's cost
     override increment_monthday(inc: number): void {
@@ -652,6 +659,20 @@ function durationLength(dur: IcalDuration, allDay: boolean, ctx: SeriesContext):
   return { kind: 'wall', days, seconds: 0, exactMs: seconds * 1000 };
 }
 
+const SLACK_MS = 26 * 3_600_000;
+
+/** An upper bound of an occurrence's length. */
+function longestMs(length: Length): number {
+  switch (length.kind) {
+    case 'days':
+      return length.days * 25 * 3_600_000;
+    case 'wall':
+      return length.days * 25 * 3_600_000 + length.seconds * 1000 + length.exactMs + 3_600_000;
+    case 'exact':
+      return length.ms;
+  }
+}
+
 /** Keys an occurrence is known by: its instant (`t:`) and its date on the series' clock (`d:`). */
 function keysOf(o: Timed): string[] {
   return o.allDay ? [`d:${dateText(o.wall)}`] : [`t:${o.startMs}`, `d:${dateText(o.wall)}`];
@@ -744,6 +765,13 @@ function overlaps(startMs: number, endMs: number, window: { from: number; to: nu
   return endMs > startMs ? endMs > window.from && startMs < window.to : startMs >= window.from && startMs < window.to;
 }
 
+const SUB_DAY_SECONDS = new Map([
+  ['SECONDLY', 1],
+  ['MINUTELY', 60],
+  ['HOURLY', 3600],
+]);
+const MAX_SUB_DAY_STEP_SECONDS = 10 * 366 * 86_400;
+
 function expandMaster(
   master: Series,
   overrides: Map<string, EventEntry>,
@@ -771,6 +799,12 @@ function expandMaster(
       ctx.problems.add(`${label}: unreadable RRULE; only DTSTART is used`);
       continue;
     }
+    // ical.js normalises a huge sub-day step (FREQ=HOURLY;INTERVAL=100000000) a month at a time, unguarded
+    const unit = SUB_DAY_SECONDS.get(rule.freq);
+    if (unit !== undefined && rule.interval * unit > MAX_SUB_DAY_STEP_SECONDS) {
+      ctx.problems.add(`${label}: the recurrence steps more than ten years at a time (${rule.freq} INTERVAL=${rule.interval}); only DTSTART is used`);
+      continue;
+    }
     // UNTIL is checked here, as an instant: ical.js compares it with the floating wall clock it iterates on
     const until = rule.until;
     rule.until = null;
@@ -787,8 +821,14 @@ function expandMaster(
     let kept = 0;
     try {
       const it = guardedIterator(rule, floatingStart, budget);
+      // The wall clock read as UTC is within 14 hours of the instant: far-off candidates need no zone lookup.
+      const reach = longestMs(master.length) + SLACK_MS;
       for (let t = it.next(); t; t = it.next()) {
-        const o = master.at(wallOf(t));
+        const wall = wallOf(t);
+        const roughMs = UTC_CONV.toMs(wall);
+        if (untilDate === null && roughMs - SLACK_MS > untilMs) break;
+        if (roughMs + reach <= ctx.from) continue;
+        const o = master.at(wall);
         if (untilDate !== null ? dateText(o.wall) > untilDate : o.startMs > untilMs) break;
         if (o.startMs >= ctx.to) break;
         if (!overlaps(o.startMs, master.endOf(o), ctx)) continue;

@@ -129,6 +129,11 @@ t('PR-3: UTC times and a UNTIL in UTC that is exactly the last start (Outlook wr
   assert.equal(starts(r), [z('2026-01-05T07:30'), z('2026-01-06T07:30'), z('2026-01-07T07:30')]);
 });
 
+t('PR-3: a time written with Z is UTC, even with a TZID beside it', () => {
+  const r = expandItem(cal(vevent('UID:z', 'DTSTART;TZID=Europe/Copenhagen:20260115T100000Z', 'DURATION:PT1H')), win('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'));
+  assert.equal(starts(r), [z('2026-01-15T10:00')]);
+});
+
 // ------------------------------------------------------------------ all-day, show, summary
 
 t('PR-3: all-day (DATE) entries run from Copenhagen midnight to midnight, also across DST', () => {
@@ -439,10 +444,20 @@ t('PR-3: splitCalendar of the Outlook export keeps its folded lines and CRLF', (
   assert.equal(s.problems, []);
   assert.is(s.items.length, 4);
   const weekly = s.items[0]!;
+  assert.ok(weekly.data.startsWith('BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE'));
   assert.ok(weekly.data.includes('\r\n '));
   assert.ok(weekly.data.includes('TZID:Romance Standard Time'));
   assert.is(weekly.data.match(/BEGIN:VEVENT/g)!.length, 2);
   assert.is(expandItem(weekly.data, AUTUMN).occurrences.length, 7);
+});
+
+t('PR-3: a folded calendar property is carried whole into each item', () => {
+  const long = `PRODID:-//Example Kommune//${'Kalendereksport '.repeat(6).trim()}//DA`;
+  const folded = [long.slice(0, 75), ` ${long.slice(75)}`];
+  const text = ['BEGIN:VCALENDAR', ...folded, 'VERSION:2.0', ...vevent('UID:f', 'DTSTART:20260105T090000Z'), 'END:VCALENDAR', ''].join('\r\n');
+  const [item] = splitCalendar(text).items;
+  assert.ok(item!.data.includes(folded.join('\r\n')));
+  assert.is(expandItem(item!.data, win('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')).occurrences.length, 1);
 });
 
 t('PR-3: several VCALENDARs in one text (concatenated feeds) are all read', () => {
