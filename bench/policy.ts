@@ -14,6 +14,7 @@ import { resolveCall } from '../broker/policy/resolve-call.js';
 import { initialDeptRecord, type DeptRecord } from '../broker/state/dept-record.js';
 import { initialRecord, type PersonRecord } from '../broker/state/person-record.js';
 import { demoDirectory } from '../simulator/demo/demo-directory.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 export interface PolicyBenchResult {
   policy_resolve_us_p50: number;
@@ -49,18 +50,6 @@ const RECOMPUTE_INSTANTS = [at(0, 8.5), at(0, 12), at(1, 15.5), at(2, 9), at(3, 
 /** Members of each department's group number. */
 const GROUP_SIZE = 60;
 
-/** mulberry32: a small seeded PRNG, so every run measures the same state and the same calls. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The demo directory at the given size with a realistic, reproducible state around DAY0. */
 export function policyBenchState(peoplePerDept: number): PolicyState {
   const data = demoDirectory({ peoplePerDept, kiosks: 0 });
@@ -68,7 +57,7 @@ export function policyBenchState(peoplePerDept: number): PolicyState {
   // real function number has a few dozen
   for (const g of data.groups) g.members = g.members.slice(0, GROUP_SIZE);
   const dir = Directory.parse(data);
-  const random = rng(20261123);
+  const random = seededRandom(20261123);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const start = new Date(DAY0 - DAY);
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -138,7 +127,7 @@ export function benchPolicy(opts: PolicyBenchOptions = {}): PolicyBenchResult {
   opts.progress?.(`building a ${peoplePerDept * 15}-person directory and its state`);
   const state = policyBenchState(peoplePerDept);
   const numbers = [...state.dir.people.values()].map((p) => p.extension).concat([...state.dir.groups.values()].map((g) => g.number));
-  const random = rng(7);
+  const random = seededRandom(7);
 
   // resolveCall: warm up (JIT, the phone-hours caches of every instant), then measure
   opts.progress?.(`resolveCall: ${calls} calls at ${CALL_INSTANTS.length} instants`);

@@ -6,9 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './hub-process.js';
+import { seededRandom } from './seeded-random.js';
 import { needBinary } from './system-deps.js';
 import { waitFor } from './wait.js';
 
@@ -21,17 +22,7 @@ export interface RadicaleServer {
   stop(): Promise<void>;
 }
 
-/** A free loopback port (free when asked; good enough for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Starts Radicale, or returns null (after saying why) when it is not installed. */
 export async function startRadicale(what = 'CalDAV test against Radicale'): Promise<RadicaleServer | null> {
@@ -201,17 +192,7 @@ const WORDS = (
   'kvartal handleplan visitation bevilling sagsbehandling telefon vagt kursus ferie tilsyn'
 ).split(' ');
 
-/** mulberry32: a small seeded PRNG, so test data is the same every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /**
  * A meeting description as calendars hold them: a few lines of text and an online-meeting
