@@ -10,18 +10,23 @@
  *   collection) is asked again with the token it handed out, until the result is complete.
  * - A server that leaves `calendar-data` out of the report (some do) is asked for those
  *   items with a `calendar-multiget`.
- * tsdav's `syncCollection` sends the REPORT and parses the multistatus; its response objects
- * carry the parsed document (`raw`), which holds the new `sync-token`. tsdav's own
- * `smartCollectionSync` is not used: it needs an account and the local objects, and always
- * fetches the changed items a second time with a multiget.
+ * The cost follows the changes, not the number of calendars: most polls find nothing changed,
+ * and such an answer (a 207 multistatus with no `response` element, only the new `sync-token`)
+ * is read here with two regular expressions. Any other answer is parsed by tsdav (`davRequest`,
+ * handed the answer already received), whose response objects carry the parsed document
+ * (`raw`, which holds the new `sync-token`). tsdav's own `smartCollectionSync` is not used: it
+ * needs an account and the local objects, and always fetches the changed items a second time
+ * with a multiget.
  *
  * Every request goes through one wrapped `fetch` that bounds the time (AbortController,
- * `timeoutMs`, and the caller's signal) and counts the body bytes received (Content-Length,
- * so what came over the wire, compressed or not; the decoded length when there is none).
+ * `timeoutMs`, and the caller's signal) and counts the body bytes received as they came over
+ * the wire (compressed). The default fetch is `httpFetch` (node:http; see http-fetch.ts for why
+ * not undici); a fetch passed in is counted by Content-Length, else the decoded length.
  * Every failure is a `CalendarError`; the sync token only moves when a sync succeeds.
  */
-import { calendarMultiGet, syncCollection, type DAVResponse } from 'tsdav';
+import { calendarMultiGet, davRequest, type DAVResponse } from 'tsdav';
 import { CalendarError, type CalendarChanges, type CalendarItem, type CalendarSource, type SyncWindow } from './calendar-source.js';
+import { BufferedResponse, httpFetch } from './http-fetch.js';
 
 export interface CaldavCalendarOptions {
   /** unique among the hub's calendars, e.g. `caldav-anna` */
@@ -33,7 +38,7 @@ export interface CaldavCalendarOptions {
   password?: string;
   /** per sync, all requests included; default 15 s */
   timeoutMs?: number;
-  /** for tests; default the global fetch */
+  /** for tests; default `httpFetch` (node:http) */
   fetch?: typeof fetch;
 }
 
@@ -51,6 +56,9 @@ class TransportFailure extends Error {
 
 /** Thrown by `report()` when the server rejects our sync token. */
 class TokenRejected extends Error {}
+
+/** `fetch` bounded by the sync's signal, counting bytes; its answers are read in full. */
+type CountingFetch = (input: string, init: RequestInit) => Promise<BufferedResponse>;
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMED_OUT = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -72,10 +80,13 @@ export class CaldavCalendar implements CalendarSource {
     this.url = opts.url.endsWith('/') ? opts.url : `${opts.url}/`;
     this.headers = opts.username !== undefined ? { authorization: `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')}` } : {};
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.fetchImpl = opts.fetch ?? globalThis.fetch;
+    this.fetchImpl = opts.fetch ?? httpFetch;
   }
 
-  /** `window` is not used: a CalDAV calendar is synced whole and expanded by `ics/`. */
+  /**
+   * `window` is not used: a CalDAV calendar is synced whole and expanded by `ics/`.
+   * One sync at a time per calendar (the sync engine does not overlap them).
+   */
   async sync(_window: SyncWindow, signal?: AbortSignal): Promise<CalendarChanges> {
     if (signal?.aborted) throw new CalendarError(this.id, 'timeout', 'sync aborted by the caller');
     const ac = new AbortController();
@@ -109,7 +120,7 @@ export class CaldavCalendar implements CalendarSource {
   }
 
   /** One sync from `fromToken` ('' = full), following truncated results (§3.6). */
-  private async collect(fromToken: string, fetchCounted: typeof fetch): Promise<[Omit<CalendarChanges, 'bytes'>, string]> {
+  private async collect(fromToken: string, fetchCounted: CountingFetch): Promise<[Omit<CalendarChanges, 'bytes'>, string]> {
     const full = fromToken === '';
     const items = new Map<string, string | null>(); // href → data (null: ask with a multiget)
     const removed = new Set<string>();
@@ -133,17 +144,20 @@ export class CaldavCalendar implements CalendarSource {
     if (missing.length) for (const [href, data] of await this.multiget(missing, fetchCounted)) items.set(href, data);
     const list: CalendarItem[] = [];
     for (const [href, data] of items) {
-      if (data === null) {
-        if (!full) removed.add(href); // gone between the report and the multiget
-      }
-      else list.push({ id: href, format: 'ical', data });
+      if (data !== null) list.push({ id: href, format: 'ical', data });
+      else if (!full) removed.add(href); // gone between the report and the multiget
     }
     return [{ full, items: list, removed: [...removed] }, token];
   }
 
   /** One `sync-collection` REPORT. */
-  private async report(token: string, fetchCounted: typeof fetch): Promise<{ items: Map<string, string | null>; removed: string[]; token: string | null; truncated: boolean }> {
-    const responses = await syncCollection({ url: this.url, props: SYNC_PROPS, syncLevel: 1, syncToken: token, headers: this.headers, fetch: fetchCounted });
+  private async report(token: string, fetchCounted: CountingFetch): Promise<{ items: Map<string, string | null>; removed: string[]; token: string | null; truncated: boolean }> {
+    const res = await fetchCounted(this.url, { method: 'REPORT', headers: { ...this.headers, 'content-type': 'text/xml; charset=utf-8' }, body: syncCollectionBody(token) });
+    // the common case: nothing changed since `token`
+    const unchanged = emptySyncAnswer(res);
+    if (unchanged !== null) return { items: new Map(), removed: [], token: unchanged, truncated: false };
+    // anything else: tsdav parses the answer in hand (its `raw` for a non-multistatus)
+    const responses = await davRequest({ url: this.url, init: { method: 'REPORT', body: null }, convertIncoming: false, fetch: async () => res.asResponse() });
     const first = responses[0];
     if (!first) throw new CalendarError(this.id, 'parse', 'empty answer to sync-collection');
     if (responses.length === 1 && first.raw !== undefined && !isMultistatus(first.raw)) {
@@ -172,39 +186,39 @@ export class CaldavCalendar implements CalendarSource {
   }
 
   /** `calendar-multiget` for the items the report named without their data. */
-  private async multiget(hrefs: string[], fetchCounted: typeof fetch): Promise<Map<string, string | null>> {
-    const responses = await calendarMultiGet({ url: this.url, props: SYNC_PROPS, objectUrls: hrefs, depth: '1', headers: this.headers, fetch: fetchCounted });
+  private async multiget(hrefs: string[], fetchCounted: CountingFetch): Promise<Map<string, string | null>> {
+    const fetchForTsdav: typeof fetch = async (input, init) => (await fetchCounted(String(input), init ?? {})).asResponse();
+    const responses = await calendarMultiGet({ url: this.url, props: SYNC_PROPS, objectUrls: hrefs, depth: '1', headers: this.headers, fetch: fetchForTsdav });
     const first = responses[0];
     if (first && responses.length === 1 && first.raw !== undefined && !isMultistatus(first.raw)) {
       if (first.ok) throw new CalendarError(this.id, 'parse', `calendar-multiget answered ${first.status} without a multistatus`);
       throw this.httpError(first.status, first.statusText);
     }
-    const out = new Map<string, string | null>();
-    for (const r of responses) {
-      if (r.href === undefined) continue;
-      const data = r.ok ? calendarData(r) : null;
-      out.set(String(r.href), data);
-    }
-    for (const href of hrefs) if (!out.has(href)) out.set(href, null);
-    return out;
+    // the answer may spell an href differently (percent-encoding, absolute URL): match by path
+    const byKey = new Map<string, string | null>();
+    for (const r of responses) if (r.href !== undefined) byKey.set(hrefKey(String(r.href), this.url), r.ok ? calendarData(r) : null);
+    return new Map(hrefs.map((href) => [href, byKey.get(hrefKey(href, this.url)) ?? null]));
   }
 
   /** fetch, bounded by `signal`, counting the body bytes of every answer into `counter`. */
-  private countingFetch(signal: AbortSignal, counter: { bytes: number }): typeof fetch {
+  private countingFetch(signal: AbortSignal, counter: { bytes: number }): CountingFetch {
     const inner = this.fetchImpl;
     return async (input, init) => {
-      let res: Response;
-      let body: ArrayBuffer;
+      let res: BufferedResponse;
       try {
-        res = await inner(input, { ...init, signal });
-        body = await res.arrayBuffer();
+        const r: unknown = await inner(input, { ...init, signal });
+        if (r instanceof BufferedResponse) res = r; // httpFetch: read already, bytes as received
+        else {
+          const other = r as Response;
+          const body = new Uint8Array(await other.arrayBuffer());
+          const length = Number(other.headers.get('content-length'));
+          res = new BufferedResponse(other.status, other.statusText, other.url, other.headers, body, Number.isFinite(length) && length > 0 ? length : body.byteLength);
+        }
       } catch (err) {
         throw new TransportFailure(err);
       }
-      const length = Number(res.headers.get('content-length'));
-      counter.bytes += Number.isFinite(length) && length > 0 ? length : body.byteLength;
-      const nullBody = res.status === 204 || res.status === 205 || res.status === 304;
-      return new Response(nullBody ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+      counter.bytes += res.bodyBytes;
+      return res;
     };
   }
 
@@ -228,6 +242,39 @@ export class CaldavCalendar implements CalendarSource {
   }
 }
 
+/** The REPORT body (RFC 6578 §6.1: sync-token, sync-level, prop), as tsdav would build it. */
+function syncCollectionBody(token: string): string {
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    '<d:sync-collection xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">' +
+    (token === '' ? '<d:sync-token/>' : `<d:sync-token>${escapeXml(token)}</d:sync-token>`) +
+    '<d:sync-level>1</d:sync-level><d:prop><c:calendar-data/></d:prop></d:sync-collection>'
+  );
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' } as Record<string, string>)[c]};`);
+}
+
+const ANY_RESPONSE = /<(?:[A-Za-z_][\w.-]*:)?response[\s/>]/;
+const MULTISTATUS_ROOT = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[A-Za-z_][\w.-]*:)?multistatus[\s>]/;
+const ONE_TOKEN = /<((?:[A-Za-z_][\w.-]*:)?)sync-token\s*>([^<&]*)<\/\1sync-token\s*>/;
+
+/**
+ * The new token when `res` is a multistatus with no `response` element (nothing changed since
+ * the token sent), read without an XML parser; null for anything else, which tsdav then parses:
+ * a change, a 507, an error, a comment or CDATA, an entity in the token, two tokens or none.
+ */
+function emptySyncAnswer(res: BufferedResponse): string | null {
+  if (res.status !== 207 || !res.headers.get('content-type')?.toLowerCase().includes('xml')) return null;
+  const text = res.textSync();
+  if (text.length > 4096 || text.includes('<!') || ANY_RESPONSE.test(text) || !MULTISTATUS_ROOT.test(text)) return null;
+  const m = ONE_TOKEN.exec(text);
+  if (!m || text.indexOf('sync-token', m.index + m[0].length) !== -1 || text.lastIndexOf('sync-token', m.index) !== -1) return null;
+  const token = m[2]!.trim();
+  return token === '' ? null : token;
+}
+
 function isMultistatus(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && 'multistatus' in raw;
 }
@@ -246,15 +293,17 @@ function calendarData(r: DAVResponse): string | null {
   return text.endsWith('\n') ? text : `${text}\r\n`;
 }
 
+/** An href as a comparable decoded path. */
+function hrefKey(href: string, base: string): string {
+  try {
+    return decodeURIComponent(new URL(href, base).pathname);
+  } catch {
+    return href;
+  }
+}
+
 function sameCollection(href: string, collectionUrl: string): boolean {
-  const path = (s: string) => {
-    try {
-      return decodeURIComponent(new URL(s, collectionUrl).pathname).replace(/\/$/, '');
-    } catch {
-      return s;
-    }
-  };
-  return path(href) === path(collectionUrl);
+  return hrefKey(href, collectionUrl).replace(/\/$/, '') === hrefKey(collectionUrl, collectionUrl).replace(/\/$/, '');
 }
 
 function errorCode(err: unknown): string | null {
