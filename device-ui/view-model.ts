@@ -47,9 +47,14 @@ export function ownDiversionState(me: PersonOwn | null | undefined): OwnDiversio
   return { kind: 'active', to: d.to, toName: d.toName, until: d.until };
 }
 
-/** DV-4: a target that is absent or outside phone hours cannot answer, so it is no dead end to offer. */
-export function canTakeCalls(presence: Presence): boolean {
-  return presence !== 'absent' && presence !== 'off-hours';
+/**
+ * DV-4: a target that is absent cannot answer, so it is no dead end to offer. One outside
+ * phone hours cannot take calls that come now; when I am outside phone hours too, my calls
+ * come when my hours start, which the hub checks against theirs (the hub decides either way).
+ */
+export function canTakeCalls(presence: Presence, mine: Presence = 'available'): boolean {
+  if (presence === 'absent') return false;
+  return presence !== 'off-hours' || mine === 'off-hours';
 }
 
 function personById(view: DeviceView, id: string): PersonPublic | undefined {
@@ -68,7 +73,7 @@ export function divertCandidate(view: DeviceView): PersonPublic | null {
   for (const id of view.preferred) {
     if (id === me.personId || id === declined) continue;
     const p = personById(view, id);
-    if (!p || !canTakeCalls(p.presence)) continue;
+    if (!p || !canTakeCalls(p.presence, me.presence)) continue;
     if (p.diversion?.to === me.personId) continue;
     return p;
   }

@@ -50,6 +50,9 @@ t('DV-4: absent and off-hours cannot take calls', () => {
   assert.ok(canTakeCalls('away'));
   assert.not.ok(canTakeCalls('absent'));
   assert.not.ok(canTakeCalls('off-hours'));
+  // DV-4: outside phone hours myself, a colleague outside theirs is offered (the hub checks their hours against mine)
+  assert.ok(canTakeCalls('off-hours', 'off-hours'));
+  assert.not.ok(canTakeCalls('absent', 'off-hours'));
 });
 
 t('DV-1: the big button offers the first preferred colleague who can answer', () => {
