@@ -7,8 +7,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { CaldavCalendar } from '../../../broker/calendar/caldav-calendar.js';
 import { CalendarError, type CalendarChanges, type CalendarItem } from '../../../broker/calendar/calendar-source.js';
-import { httpFetch } from '../../../broker/calendar/http-fetch.js';
 import { findBinary, needBinary } from '../../support/system-deps.js';
+import { withServer } from '../../support/http-server.js';
 import { deleteEvent, makeCalendar, putEvent, sampleDescription, sampleEventIcs, startRadicale, type RadicaleServer } from '../../support/radicale.js';
 
 const t = suite('broker/calendar/caldav-calendar');
@@ -45,25 +45,6 @@ const ids = (c: CalendarChanges) => c.items.map((i) => i.id).sort();
 /** A multistatus as a server sends it, and one item in it. */
 const multistatus = (inner: string) => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${inner}</d:multistatus>`;
 const itemXml = (href: string, uid: string) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop><c:calendar-data>BEGIN:VCALENDAR\r\nUID:${uid}\r\nEND:VCALENDAR</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
-
-/** A loopback HTTP server for the duration of `body`. */
-async function withServer(handler: http.RequestListener, body: (url: string) => Promise<void>): Promise<void> {
-  const srv = http.createServer(handler);
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  try {
-    await body(`http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`);
-  } finally {
-    srv.closeAllConnections();
-    await new Promise((r) => srv.close(r));
-  }
-}
-
-/** The request's body. */
-const bodyOf = (req: http.IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let s = '';
-    req.setEncoding('utf8').on('data', (c: string) => (s += c)).on('end', () => resolve(s));
-  });
 
 async function rejects(p: Promise<unknown>): Promise<CalendarError> {
   try {
@@ -249,45 +230,6 @@ t('the default fetch (node:http) asks for gzip, unpacks it and counts the bytes 
       assert.is(first.bytes, answer.length, 'the packed size');
       const next = await cal.sync(WINDOW);
       assert.equal(next, { full: false, items: [], removed: [], bytes: small.length });
-    },
-  );
-});
-
-t('the default fetch follows redirects, keeps the credentials on their origin only, and retries a request that met a closed kept connection', async () => {
-  const seen: string[] = [];
-  await withServer(
-    (req, res) => {
-      seen.push(`b ${req.url} ${req.headers.authorization ?? '-'}`);
-      req.resume();
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('there');
-    },
-    async (other) => {
-      const served = new WeakSet<net.Socket>();
-      await withServer(
-        async (req, res) => {
-          seen.push(`a ${req.method} ${req.url} ${req.headers.authorization ?? '-'} ${await bodyOf(req)}`);
-          if (req.url === '/kill') {
-            // a kept connection the server closes: the request has to go again on a new one
-            if (served.has(req.socket)) return void req.socket.destroy();
-            served.add(req.socket);
-            return void res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive' }).end('ok');
-          }
-          if (req.url === '/old/') return void res.writeHead(308, { location: '/new/' }).end();
-          if (req.url === '/away') return void res.writeHead(307, { location: `${other}/there` }).end();
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('new');
-        },
-        async (base) => {
-          const init = { method: 'REPORT', headers: { authorization: 'Basic eA==' }, body: 'x' };
-          const res = await httpFetch(`${base}/old/`, init);
-          assert.is(await res.text(), 'new');
-          assert.is(res.url, `${base}/new/`);
-          assert.is(await (await httpFetch(`${base}/away`, init)).text(), 'there');
-          assert.equal(seen.splice(0), ['a REPORT /old/ Basic eA== x', 'a REPORT /new/ Basic eA== x', 'a REPORT /away Basic eA== x', 'b /there -']);
-          assert.is(await (await httpFetch(`${base}/kill`, init)).text(), 'ok');
-          assert.is(await (await httpFetch(`${base}/kill`, init)).text(), 'ok');
-          assert.is(seen.length, 3, seen.join('; '));
-        },
-      );
     },
   );
 });
