@@ -38,6 +38,11 @@ export interface HubService {
   stop(): Promise<void>;
 }
 
+/** The hub's SQLite database in the configured data directory (the CLI's import/export/hours open the same one). */
+export function openStore(config: Config): SqliteStore {
+  return new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+}
+
 /** The directory file named in the config, or the built-in demo (for `omstil sim`, which has no store). */
 export async function resolveDirectory(config: Config): Promise<Directory> {
   return config.directory ? loadDirectory(config.directory) : Directory.parse(demoDirectory(), 'built-in demo directory');
@@ -76,8 +81,8 @@ export async function startHubService(
 ): Promise<HubService> {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const dbFile = path.resolve(config.dataDir, 'omstil.db');
-  const store = new SqliteStore({ file: dbFile, synchronous: config.sync });
+  const store = openStore(config);
+  const dbFile = store.file;
   let broker: EmbeddedBroker | null = null;
   let api: AdminApi | null = null;
   let hub: Hub | null = null;

@@ -19,6 +19,7 @@ import { IANAZone } from 'luxon';
 import { CalendarError, type CalendarChanges, type CalendarItem, type CalendarSource, type Occurrence, type ShowAs, type SyncWindow } from './calendar-source.js';
 import { formatClock, formatDate, type Lang } from '../policy/hours/hours-text.js';
 import { addDays, localDate, localDay, localDayOf, localTime, wallInstant } from '../policy/hours/zone.js';
+import { windowsToIana } from './ics/windows-zones.js';
 
 export type AutoReplyStatus = 'disabled' | 'alwaysEnabled' | 'scheduled';
 export type ExternalAudience = 'none' | 'contactsOnly' | 'all';
@@ -393,25 +394,8 @@ export function showAsOf(value: string | null | undefined): ShowAs {
   }
 }
 
-/** Windows zone names Graph may use (mailbox settings, originalStartTimeZone) → IANA. */
-const WINDOWS_ZONES: Record<string, string> = {
-  'UTC': 'UTC',
-  'Coordinated Universal Time': 'UTC',
-  'tzone://Microsoft/Utc': 'UTC',
-  'Romance Standard Time': 'Europe/Copenhagen',
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'Central Europe Standard Time': 'Europe/Budapest',
-  'Central European Standard Time': 'Europe/Warsaw',
-  'GMT Standard Time': 'Europe/London',
-  'Greenwich Standard Time': 'Atlantic/Reykjavik',
-  'FLE Standard Time': 'Europe/Helsinki',
-  'E. Europe Standard Time': 'Europe/Chisinau',
-  'GTB Standard Time': 'Europe/Bucharest',
-  'Eastern Standard Time': 'America/New_York',
-  'Central Standard Time': 'America/Chicago',
-  'Mountain Standard Time': 'America/Denver',
-  'Pacific Standard Time': 'America/Los_Angeles',
-};
+/** UTC as Graph may name it besides the Windows table's names. */
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'Coordinated Universal Time', 'tzone://Microsoft/Utc']);
 
 const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
 
@@ -426,8 +410,9 @@ export function fromGraphDateTime(dt: GraphDateTime): Date {
   if (!m) throw new RangeError(`not a Graph dateTime: ${JSON.stringify(dt.dateTime)}`);
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
   const name = (dt.timeZone ?? 'UTC').trim() || 'UTC';
-  const iana = WINDOWS_ZONES[name] ?? name;
-  if (iana === 'UTC' || iana === 'Etc/UTC' || iana === 'Etc/GMT' || /Z$/.test(String(dt.dateTime))) return new Date(wall);
+  // Windows zone names (mailbox settings, originalStartTimeZone) through the same table as ICS
+  const iana = UTC_NAMES.has(name) ? 'UTC' : (windowsToIana(name) ?? name);
+  if (UTC_NAMES.has(iana) || /Z$/.test(String(dt.dateTime))) return new Date(wall);
   const zone = IANAZone.create(iana);
   if (!zone.isValid) throw new RangeError(`unknown time zone: ${JSON.stringify(name)}`);
   // the offset at the wall time read as UTC, then corrected once: right except inside a DST change's hour

@@ -6,8 +6,8 @@ import type { Suggestion } from '../../protocol/index.js';
 import { activeClosure } from '../state/dept-record.js';
 import { activeDiversion, activeStatus, type PersonRecord } from '../state/person-record.js';
 import { answeringMembers, availabilityOf, deptHours, groupHours } from './availability.js';
-import { formatClock } from './hours/hours-text.js';
-import { localTime } from './hours/zone.js';
+import { formatClock, formatDate } from './hours/hours-text.js';
+import { localDate, localTime } from './hours/zone.js';
 import type { PolicyState } from './policy-state.js';
 import { refusal, type Refusal } from './refusal.js';
 
@@ -139,10 +139,9 @@ function endUnavailable(state: PolicyState, fromId: string, endId: string, at: D
 }
 
 function backText(at: Date): { da: string; en: string } {
-  const day = at.toLocaleDateString('da-DK', { timeZone: 'Europe/Copenhagen', weekday: 'long', day: 'numeric', month: 'long' });
-  const dayEn = at.toLocaleDateString('en-GB', { timeZone: 'Europe/Copenhagen', weekday: 'long', day: 'numeric', month: 'long' });
+  const day = localDate(at);
   const time = localTime(at);
-  return { da: `${day} kl. ${formatClock(time, 'da')}`, en: `${dayEn} at ${formatClock(time, 'en')}` };
+  return { da: `${formatDate(day, 'da')} kl. ${formatClock(time, 'da')}`, en: `${formatDate(day, 'en')} at ${formatClock(time, 'en')}` };
 }
 
 /** The colleague already taking an unavailable target's calls, when a diversion to them is allowed. */

@@ -52,7 +52,11 @@ export class SqliteStore implements Store {
   private readonly upsertDept: Database.Statement;
   private readonly append: Database.Statement;
 
+  /** where the database lives (':memory:' for none) */
+  readonly file: string;
+
   constructor(opts: SqliteStoreOptions) {
+    this.file = opts.file === ':memory:' ? opts.file : path.resolve(opts.file);
     if (opts.file !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     this.db = new Database(opts.file);
     try {

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.js';
 import { CalendarConfigError } from '../../broker/calendar/calendar-config.js';
 import { DirectoryError } from '../../broker/directory/directory.js';
-import { resolveDirectory, startHubService } from '../../broker/main.js';
+import { openStore, resolveDirectory, startHubService } from '../../broker/main.js';
 import { createLogger, type Logger } from '../../protocol/index.js';
 import { startSimulation } from '../../simulator/main.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
@@ -16,7 +16,6 @@ import { stderrSink } from '../log-sink.js';
 import { Directory } from '../../broker/directory/directory.js';
 import { formatDirectoryFile, formatFromName, formatProblems, parseDirectoryFile, type DirectoryFormat } from '../../broker/directory/directory-file.js';
 import { describeDiff, diffDirectories } from '../../broker/directory/directory-diff.js';
-import { SqliteStore } from '../../broker/store/sqlite-store.js';
 import { hoursJson, hoursReport } from './hours-report.js';
 import { atLocal } from '../../broker/policy/hours/zone.js';
 
@@ -220,7 +219,7 @@ program
       process.exitCode = 1;
       return;
     }
-    const store = new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+    const store = openStore(config);
     try {
       const before = store.loadDirectory();
       const summary = describeDiff(diffDirectories(before?.data ?? null, parsed.data));
@@ -248,7 +247,7 @@ program
   .action((o: { dataDir?: string; format?: string; out?: string }) => {
     const config = loadConfig({ overrides: { dataDir: o.dataDir } });
     const format = o.out ? formatOf(o.out, o.format) : ((o.format as DirectoryFormat | undefined) ?? 'json');
-    const store = new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+    const store = openStore(config);
     let data;
     try {
       data = store.loadDirectory()?.data ?? Directory.parse(demoDirectory()).data; // what a fresh hub would use
@@ -274,7 +273,7 @@ program
     let dir: Directory;
     if (config.directory) dir = await resolveDirectory(config);
     else {
-      const store = new SqliteStore({ file: path.resolve(config.dataDir, 'omstil.db'), synchronous: config.sync });
+      const store = openStore(config);
       try {
         const stored = store.loadDirectory();
         dir = stored ? Directory.parse(stored.data, `directory version ${stored.version}`) : Directory.parse(demoDirectory(), 'built-in demo directory');
