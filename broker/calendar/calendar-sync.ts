@@ -60,6 +60,8 @@ interface CalendarState {
 
 export class CalendarSync {
   private readonly calendars: CalendarState[];
+  /** each person's calendars, for the per-second plans */
+  private readonly byPerson = new Map<string, CalendarState[]>();
   private readonly memory = new Map<string, PlanMemory>();
   private readonly timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | null = null;
@@ -75,6 +77,7 @@ export class CalendarSync {
       windowKey: '',
       status: { id: source.id, personId: source.personId, kind: source.kind, lastSyncAt: null, lastOkAt: null, error: null, problems: [], items: 0, bytesReceived: 0 },
     }));
+    for (const c of this.calendars) this.byPerson.set(c.source.personId, [...(this.byPerson.get(c.source.personId) ?? []), c]);
     this.actor = { source: 'calendar', id: 'sync', personId: null };
     this.plan = { promptMinutes: opts.promptMinutes ?? 5, tentative: opts.tentative ?? 'free' };
   }
@@ -150,8 +153,7 @@ export class CalendarSync {
     const out: Occurrence[] = [];
     const window = this.window();
     const key = window.from.toISOString();
-    for (const c of this.calendars) {
-      if (c.source.personId !== personId) continue;
+    for (const c of this.byPerson.get(personId) ?? []) {
       if (c.windowKey !== key) {
         c.expanded.clear();
         c.windowKey = key;
@@ -180,8 +182,7 @@ export class CalendarSync {
   tick(): void {
     if (this.stopped) return;
     const hub = this.opts.hub;
-    const people = new Set(this.calendars.map((c) => c.source.personId));
-    for (const personId of people) {
+    for (const personId of this.byPerson.keys()) {
       if (!hub.state.dir.people.has(personId)) continue;
       let memory = this.memory.get(personId);
       if (!memory) this.memory.set(personId, (memory = newPlanMemory()));

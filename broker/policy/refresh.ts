@@ -20,6 +20,7 @@ const KEEP_DAYS = 7;
 export function refresh(state: PolicyState, at: Date): Refreshed {
   const t = at.getTime();
   const people = new Map<string, PersonRecord>();
+  // one new revision per person, whatever changes it (a chain expiring at once touches some twice)
   const change = (rec: PersonRecord, patch: Partial<PersonRecord>) => {
     const done = people.get(rec.personId);
     people.set(rec.personId, done ? { ...done, ...patch } : revise(rec, patch, at));
@@ -29,17 +30,17 @@ export function refresh(state: PolicyState, at: Date): Refreshed {
     if (d?.until && Date.parse(d.until) <= t) {
       change(rec, { diversion: null });
       const target = state.people.get(d.to);
-      if (d.status !== 'declined' && target) change(people.get(target.personId) ?? target, {}); // DV-2: the target's incoming list changes
+      if (d.status !== 'declined' && target) change(target, {}); // DV-2: the target's incoming list changes
     }
     const s = rec.status;
-    if (s?.until && Date.parse(s.until) <= t) change(people.get(rec.personId) ?? rec, { status: null, absenceReason: null });
+    if (s?.until && Date.parse(s.until) <= t) change(rec, { status: null, absenceReason: null });
   }
   const view: PolicyState = { ...state, people: new Map([...state.people, ...people]) };
   for (const id of state.dir.people.keys()) {
     const rec = view.people.get(id);
     if (!rec) continue;
     const av = availabilityOf(view, rec, id, at);
-    if (av.presence !== rec.presence || av.backAt !== rec.backAt || people.has(id)) change(people.get(id) ?? rec, { presence: av.presence, backAt: av.backAt });
+    if (av.presence !== rec.presence || av.backAt !== rec.backAt || people.has(id)) change(rec, { presence: av.presence, backAt: av.backAt });
   }
   const depts: DeptRecord[] = [];
   const today = localDate(at);
