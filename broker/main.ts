@@ -11,6 +11,7 @@ import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
 import { createCalendarSources, readCalendarSpecs } from './calendar/calendar-config.js';
 import type { CalendarSource } from './calendar/calendar-source.js';
+import { caldavHomeProbes } from './calendar/caldav-home.js';
 import { CalendarSync } from './calendar/calendar-sync.js';
 import { AutoReplySync } from './calendar/auto-reply.js';
 import { GraphCalendar } from './calendar/graph-calendar.js';
@@ -124,6 +125,7 @@ export async function startHubService(
       calendars = new CalendarSync({
         hub: started,
         sources,
+        probes: caldavHomeProbes(sources),
         logger: logger.child('calendar'),
         pollMs: config.calendarPollSeconds * 1000,
         promptMinutes: config.meetingPromptMinutes,

@@ -58,7 +58,7 @@ class TransportFailure extends Error {
 class TokenRejected extends Error {}
 
 /** `fetch` bounded by the sync's signal, counting bytes; its answers are read in full. */
-type CountingFetch = (input: string, init: RequestInit) => Promise<BufferedResponse>;
+export type CountingFetch = (input: string, init: RequestInit) => Promise<BufferedResponse>;
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMED_OUT = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -67,11 +67,12 @@ export class CaldavCalendar implements CalendarSource {
   readonly kind = 'caldav' as const;
   readonly id: string;
   readonly personId: string;
-  private readonly url: string;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
-  /** the token of the last successful sync; '' = none yet (the next sync is full) */
+  /** the collection, ending in `/` */
+  readonly url: string;
+  /** the request headers (authorization), the time bound and the fetch: shared with the home probe */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly fetchImpl: typeof fetch;
   private syncToken = '';
 
   constructor(opts: CaldavCalendarOptions) {
@@ -81,6 +82,11 @@ export class CaldavCalendar implements CalendarSource {
     this.headers = opts.username !== undefined ? { authorization: `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')}` } : {};
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = opts.fetch ?? httpFetch;
+  }
+
+  /** the token of the last successful sync; '' = none yet (the next sync is full) */
+  get token(): string {
+    return this.syncToken;
   }
 
   /**
@@ -98,7 +104,7 @@ export class CaldavCalendar implements CalendarSource {
     const onAbort = () => ac.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const counter = { bytes: 0 };
-    const fetchCounted = this.countingFetch(ac.signal, counter);
+    const fetchCounted = countingFetch(this.fetchImpl, ac.signal, counter);
     try {
       let changes: Omit<CalendarChanges, 'bytes'>;
       let token: string;
@@ -200,28 +206,6 @@ export class CaldavCalendar implements CalendarSource {
     return new Map(hrefs.map((href) => [href, byKey.get(hrefKey(href, this.url)) ?? null]));
   }
 
-  /** fetch, bounded by `signal`, counting the body bytes of every answer into `counter`. */
-  private countingFetch(signal: AbortSignal, counter: { bytes: number }): CountingFetch {
-    const inner = this.fetchImpl;
-    return async (input, init) => {
-      let res: BufferedResponse;
-      try {
-        const r: unknown = await inner(input, { ...init, signal });
-        if (r instanceof BufferedResponse) res = r; // httpFetch: read already, bytes as received
-        else {
-          const other = r as Response;
-          const body = new Uint8Array(await other.arrayBuffer());
-          const length = Number(other.headers.get('content-length'));
-          res = new BufferedResponse(other.status, other.statusText, other.url, other.headers, body, Number.isFinite(length) && length > 0 ? length : body.byteLength);
-        }
-      } catch (err) {
-        throw new TransportFailure(err);
-      }
-      counter.bytes += res.bodyBytes;
-      return res;
-    };
-  }
-
   private httpError(status: number, statusText: string): CalendarError {
     const what = `${status} ${statusText}`.trim();
     if (status === 401 || status === 403) return new CalendarError(this.id, 'auth', `the server refused access: ${what}`);
@@ -242,6 +226,27 @@ export class CaldavCalendar implements CalendarSource {
   }
 }
 
+/** `fetch` bounded by `signal`, counting the body bytes of every answer into `counter`; a transport failure is a `TransportFailure`. */
+export function countingFetch(inner: typeof fetch, signal: AbortSignal, counter: { bytes: number }): CountingFetch {
+  return async (input, init) => {
+    let res: BufferedResponse;
+    try {
+      const r: unknown = await inner(input, { ...init, signal });
+      if (r instanceof BufferedResponse) res = r; // httpFetch: read already, bytes as received
+      else {
+        const other = r as Response;
+        const body = new Uint8Array(await other.arrayBuffer());
+        const length = Number(other.headers.get('content-length'));
+        res = new BufferedResponse(other.status, other.statusText, other.url, other.headers, body, Number.isFinite(length) && length > 0 ? length : body.byteLength);
+      }
+    } catch (err) {
+      throw new TransportFailure(err);
+    }
+    counter.bytes += res.bodyBytes;
+    return res;
+  };
+}
+
 /** The REPORT body (RFC 6578 §6.1: sync-token, sync-level, prop), as tsdav would build it. */
 function syncCollectionBody(token: string): string {
   return (
@@ -252,7 +257,7 @@ function syncCollectionBody(token: string): string {
   );
 }
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' } as Record<string, string>)[c]};`);
 }
 
@@ -275,7 +280,7 @@ function emptySyncAnswer(res: BufferedResponse): string | null {
   return token === '' ? null : token;
 }
 
-function isMultistatus(raw: unknown): boolean {
+export function isMultistatus(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && 'multistatus' in raw;
 }
 
@@ -294,7 +299,7 @@ function calendarData(r: DAVResponse): string | null {
 }
 
 /** An href as a comparable decoded path. */
-function hrefKey(href: string, base: string): string {
+export function hrefKey(href: string, base: string): string {
   try {
     return decodeURIComponent(new URL(href, base).pathname);
   } catch {

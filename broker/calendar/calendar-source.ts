@@ -59,6 +59,23 @@ export interface CalendarSource {
   sync(window: SyncWindow, signal?: AbortSignal): Promise<CalendarChanges>;
 }
 
+/**
+ * One cheap question for many calendars of one source: which may have changed since each was
+ * last synced? (CalDAV: one PROPFIND on the calendar home instead of a REPORT per calendar.)
+ * The sync engine then syncs only those; the others count as synced and unchanged.
+ */
+export interface CalendarProbe {
+  /** e.g. the calendar home's URL, for logs */
+  readonly id: string;
+  /** the calendars this probe answers for */
+  readonly sourceIds: readonly string[];
+  /**
+   * Ids (among `sourceIds`) that may have changed since their last successful sync, and the
+   * bytes received. Rejects when the probe cannot tell; the engine then syncs them all.
+   */
+  changed(signal?: AbortSignal): Promise<{ changed: Set<string>; bytes: number }>;
+}
+
 /** A calendar that could not be read: the sync engine reports it per calendar and keeps the others going. */
 export class CalendarError extends Error {
   constructor(

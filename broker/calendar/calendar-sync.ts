@@ -10,7 +10,7 @@ import type { Actor, Command } from '../policy/commands.js';
 import type { PolicyState } from '../policy/policy-state.js';
 import { addDays, atLocal, localDate } from '../policy/hours/zone.js';
 import { newPlanMemory, planPerson, type PlanMemory, type PlanOptions } from './calendar-plan.js';
-import { CalendarError, type CalendarItem, type CalendarSource, type Occurrence, type SyncWindow } from './calendar-source.js';
+import { CalendarError, type CalendarItem, type CalendarProbe, type CalendarSource, type Occurrence, type SyncWindow } from './calendar-source.js';
 import { expandItem } from './ics/parse-ics.js';
 
 /** The part of the hub calendar sync uses. */
@@ -38,6 +38,8 @@ export interface CalendarStatus {
 export interface CalendarSyncOptions extends Partial<PlanOptions> {
   hub: CalendarHub;
   sources: readonly CalendarSource[];
+  /** cheap change checks for groups of sources (CalDAV homes); a source in none is always synced */
+  probes?: readonly CalendarProbe[];
   logger: Logger;
   /** how often every calendar is polled (default 60 s) */
   pollMs?: number;
@@ -65,6 +67,10 @@ export class CalendarSync {
   private readonly memory = new Map<string, PlanMemory>();
   private readonly timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | null = null;
+  /** bytes the probes received since start (for the admin view and the benchmark) */
+  probeBytes = 0;
+  /** the last failure of each probe (logged once, not every poll) */
+  private readonly probeErrors = new Map<string, string>();
   private stopped = false;
   private readonly actor: Actor;
   private readonly plan: PlanOptions;
@@ -102,18 +108,48 @@ export class CalendarSync {
     return this.calendars.map((c) => ({ ...c.status, problems: [...c.status.problems] }));
   }
 
-  /** Polls every calendar once (at most `concurrency` at a time); one already running is joined. */
+  /**
+   * Polls every calendar once (at most `concurrency` requests at a time); one already running is
+   * joined. The probes go first: a calendar a probe vouches for as unchanged is not asked.
+   */
   syncAll(): Promise<void> {
     if (this.syncing) return this.syncing;
     const run = async () => {
-      const queue = [...this.calendars];
-      const worker = async () => {
-        for (let c = queue.shift(); c && !this.stopped; c = queue.shift()) await this.syncOne(c);
-      };
-      await Promise.all(Array.from({ length: Math.min(this.opts.concurrency ?? 6, queue.length) }, worker));
+      const unchanged = await this.probeAll();
+      const queue = this.calendars.filter((c) => !unchanged.has(c.source.id));
+      const now = this.opts.hub.now().toISOString();
+      for (const c of this.calendars) if (unchanged.has(c.source.id)) c.status = { ...c.status, lastSyncAt: now, lastOkAt: now, error: null };
+      await this.pool(queue, (c) => this.syncOne(c));
     };
     this.syncing = run().finally(() => (this.syncing = null));
     return this.syncing;
+  }
+
+  /** Runs every probe; the ids of the calendars they found unchanged. A failed probe vouches for none. */
+  private async probeAll(): Promise<Set<string>> {
+    const unchanged = new Set<string>();
+    await this.pool([...(this.opts.probes ?? [])], async (p) => {
+      try {
+        const { changed, bytes } = await p.changed();
+        for (const id of p.sourceIds) if (!changed.has(id)) unchanged.add(id);
+        this.probeBytes += bytes;
+        if (this.probeErrors.delete(p.id)) this.opts.logger.info('calendar probe works again', { probe: p.id });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (this.probeErrors.get(p.id) !== message) this.opts.logger.warn('calendar probe failed; its calendars are synced one by one', { probe: p.id, err: message });
+        this.probeErrors.set(p.id, message);
+      }
+    });
+    return unchanged;
+  }
+
+  /** Runs `work` over `items`, at most `concurrency` at a time, until stopped. */
+  private async pool<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+    const queue = [...items];
+    const worker = async () => {
+      for (let item = queue.shift(); item !== undefined && !this.stopped; item = queue.shift()) await work(item);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency ?? 6, queue.length) }, worker));
   }
 
   private window(): SyncWindow {
