@@ -34,6 +34,19 @@ export const Config = z.strictObject({
   meetingPromptMinutes: z.number().int().min(0).max(120).default(5),
   /** PR-3: tentative entries count as meetings, or as free time */
   tentativeAs: z.enum(['free', 'in-meeting']).default('free'),
+  /**
+   * The PBX the hub keeps in step: 'simulated' (demos: `up`), 'kamailio' (pbxUrl = its JSON-RPC
+   * over HTTP, e.g. http://127.0.0.1:5071/RPC; pbxEvents = its evapi host:port for call events),
+   * 'asterisk' (pbxUrl = tcp://host:5038 of the AMI; user and secret in OMSTIL_PBX_USER /
+   * OMSTIL_PBX_SECRET), or 'none'
+   */
+  pbx: z.enum(['none', 'simulated', 'kamailio', 'asterisk']).default('none'),
+  pbxUrl: z.string().url().nullable().default(null),
+  pbxEvents: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port').nullable().default(null),
+  pbxUser: z.string().nullable().default(null),
+  pbxSecret: z.string().nullable().default(null),
+  /** how often the PBX is read back and repaired (a forward set on a desk phone is taken in within this) */
+  pbxReconcileSeconds: z.number().int().min(1).max(3600).default(30),
   /** 'full': every commit synced to disk (survives power loss); 'normal': survives a process crash */
   sync: z.enum(['full', 'normal']).default('full'),
   /** let clients that are not devices read public topics (e.g. mosquitto_sub) */
@@ -60,6 +73,12 @@ export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' 
   OMSTIL_SYNC: { key: 'sync', type: 'string' },
   OMSTIL_CALENDARS: { key: 'calendars', type: 'string' },
   OMSTIL_CALENDAR_POLL_SECONDS: { key: 'calendarPollSeconds', type: 'number' },
+  OMSTIL_PBX: { key: 'pbx', type: 'string' },
+  OMSTIL_PBX_URL: { key: 'pbxUrl', type: 'string' },
+  OMSTIL_PBX_EVENTS: { key: 'pbxEvents', type: 'string' },
+  OMSTIL_PBX_USER: { key: 'pbxUser', type: 'string' },
+  OMSTIL_PBX_SECRET: { key: 'pbxSecret', type: 'string' },
+  OMSTIL_PBX_RECONCILE_SECONDS: { key: 'pbxReconcileSeconds', type: 'number' },
   OMSTIL_ALLOW_OBSERVERS: { key: 'allowObservers', type: 'boolean' },
   OMSTIL_LOG_LEVEL: { key: 'logLevel', type: 'string' },
 };

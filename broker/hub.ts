@@ -16,7 +16,9 @@ import {
   type Response,
 } from '../protocol/index.js';
 import { Directory } from './directory/directory.js';
+import { CallPresence } from './pbx/call-presence.js';
 import type { PbxPort } from './pbx/pbx-port.js';
+import { PbxSync, type PbxStatus } from './pbx/pbx-sync.js';
 import { applyCommand, type Actor, type Command } from './policy/commands.js';
 import type { PolicyState } from './policy/policy-state.js';
 import { nextDue, refresh } from './policy/refresh.js';
@@ -54,8 +56,8 @@ export class Hub {
   private readonly people = new Map<string, PersonRecord>();
   private readonly depts = new Map<string, DeptRecord>();
   private readonly timers: NodeJS.Timeout[] = [];
-  /** forwards the PBX is known to have: extension → target number */
-  private applied = new Map<string, string>();
+  private readonly pbxSync: PbxSync;
+  private readonly callPresence: CallPresence;
   /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
   private readonly publicSent = new Map<string, string>();
   /** when `refresh` may next change something */
@@ -67,6 +69,26 @@ export class Hub {
     this.log = opts.logger;
     this.dir = opts.directory;
     this.dirVersion = opts.directoryVersion ?? 0;
+    const self = this;
+    this.pbxSync = new PbxSync({
+      pbx: opts.pbx,
+      logger: opts.logger.child('pbx'),
+      hub: {
+        get state() {
+          return self.state;
+        },
+        now: () => this.now(),
+        execute: (actor, cmd) => this.execute(actor, cmd),
+        journal: (entry) => this.opts.store.commit([], [], entry),
+        pbxStatusChanged: (ids) => {
+          for (const id of ids) {
+            const rec = this.people.get(id);
+            if (rec) this.publishPerson(rec);
+          }
+        },
+      },
+    });
+    this.callPresence = new CallPresence({ pbx: opts.pbx, hub: this, logger: opts.logger.child('calls') });
   }
 
   get directory(): Directory {
@@ -125,6 +147,7 @@ export class Hub {
     this.tick(true); // what changed while the hub was down (phone hours, ends) before anything is published
     this.publishAll();
     await this.reconcile();
+    this.callPresence.start();
     this.timers.push(setInterval(() => this.tick(), this.opts.sweepIntervalMs ?? 1000));
     this.timers.push(setInterval(() => void this.reconcile(), this.opts.reconcileIntervalMs ?? 30_000));
     this.log.info('hub started', { people: this.dir.people.size, devices: this.dir.devices.size, pbx: this.opts.pbx.name });
@@ -137,6 +160,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.pbxSync.stop();
+    this.callPresence.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     const client = this.client;
@@ -176,7 +201,7 @@ export class Hub {
       this.publish(buildTopic({ kind: 'person-public', personId: rec.personId }), pub);
       this.publish(buildTopic({ kind: 'dept-member', deptId: pub.deptId, personId: rec.personId }), pub);
     }
-    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.people));
+    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.people, this.pbxSync.statusOf(rec.personId)));
   }
 
   /** `raw` sends `body` as it is: an empty retained payload clears a topic. */
@@ -242,7 +267,7 @@ export class Hub {
     this.due = 0;
     for (const rec of people) this.publishPerson(rec);
     for (const rec of depts) this.publishDept(rec);
-    void this.pushForwards(people);
+    this.pbxSync.changed(people, depts.length > 0);
     for (const l of this.commitListeners) {
       try {
         l(people, entry);
@@ -320,103 +345,19 @@ export class Hub {
     void this.reconcile();
   }
 
-  /** The number the PBX forwards a person's extension to: a colleague's extension or a group number. */
-  private desiredForward(rec: PersonRecord): string | null {
-    const d = activeDiversion(rec);
-    if (!d) return null;
-    const t = this.dir.target(d.to);
-    return t ? (t.kind === 'person' ? t.person.extension : t.group.number) : null;
-  }
-
-  /**
-   * PBX work runs one piece at a time: a reconcile must not read the PBX halfway through a
-   * push, or it would take the hub's own change for one made on a desk phone.
-   */
-  private pbxQueue: Promise<unknown> = Promise.resolve();
-  /** the PBX has been read at least once: differences from `applied` are changes made on the PBX side */
-  private pbxRead = false;
-
-  private pushForwards(changed: readonly PersonRecord[]): Promise<void> {
-    const job = this.pbxQueue.then(() => this.pushNow(changed));
-    this.pbxQueue = job.catch(() => {});
-    return job;
-  }
-
-  private async pushNow(changed: readonly PersonRecord[]): Promise<void> {
-    for (const rec of changed) {
-      const ext = this.dir.people.get(rec.personId)?.extension;
-      if (!ext) continue;
-      const want = this.desiredForward(rec);
-      if ((this.applied.get(ext) ?? null) === want) continue;
-      try {
-        await this.opts.pbx.applyForward(ext, want);
-        if (want) this.applied.set(ext, want);
-        else this.applied.delete(ext);
-      } catch (err) {
-        this.log.warn('pbx forward failed; reconcile will retry', { ext, want, err: (err as Error).message });
-      }
-    }
-  }
-
-  /**
-   * Reads the PBX's forwards. A forward changed on the PBX side since the last read (a
-   * feature code like *72 on a desk phone) is taken in through the policy like any other
-   * change: accepted, or refused and reverted (logged and journalled with the rule). Then
-   * every difference from the hub's truth is repaired. At start the hub's truth wins.
-   */
+  /** Reads the PBX back and repairs it (see PbxSync); the number of repairs. */
   reconcile(): Promise<number> {
-    const job = this.pbxQueue.then(() => this.reconcileNow());
-    this.pbxQueue = job.catch(() => {});
-    return job;
+    return this.pbxSync.reconcile();
   }
 
-  private async reconcileNow(): Promise<number> {
-    let actual: Map<string, string>;
-    try {
-      actual = await this.opts.pbx.readForwards();
-    } catch (err) {
-      this.log.warn('pbx read failed', { err: (err as Error).message });
-      return 0;
-    }
-    if (this.pbxRead) this.takeInPbxChanges(actual);
-    this.pbxRead = true;
-    this.applied = actual;
-    const stale = new Set(this.applied.keys());
-    let repaired = 0;
-    for (const rec of this.people.values()) {
-      const ext = this.dir.people.get(rec.personId)?.extension;
-      if (ext) stale.delete(ext);
-    }
-    for (const ext of stale) {
-      await this.opts.pbx.applyForward(ext, null).then(() => this.applied.delete(ext), () => {});
-      repaired++;
-    }
-    const before = new Map(this.applied);
-    await this.pushNow([...this.people.values()]);
-    for (const [ext, to] of this.applied) if (before.get(ext) !== to) repaired++;
-    for (const ext of before.keys()) if (!this.applied.has(ext)) repaired++;
-    if (repaired) this.log.info('pbx reconciled', { repaired });
-    return repaired;
+  /** What a person's own phone shows about the PBX (pending forward, a desk-phone forward taken in or refused). */
+  pbxStatus(personId: string): PbxStatus {
+    return this.pbxSync.statusOf(personId);
   }
 
-  private takeInPbxChanges(actual: ReadonlyMap<string, string>): void {
-    const actor: Actor = { source: 'pbx', id: this.opts.pbx.name, personId: null };
-    for (const ext of new Set([...actual.keys(), ...this.applied.keys()])) {
-      const to = actual.get(ext) ?? null;
-      if (to === (this.applied.get(ext) ?? null)) continue;
-      const owner = this.dir.byNumber(ext);
-      if (owner?.kind !== 'person' || to === this.desiredForward(this.people.get(owner.person.id)!)) continue;
-      try {
-        this.execute(actor, { op: 'pbx-forward', extension: ext, to });
-        this.log.info('pbx-side forward taken in', { ext, to });
-      } catch (err) {
-        if (!(err instanceof OmstilError)) throw err;
-        // refused: the repair below puts the hub's truth back on the PBX
-        this.log.warn('pbx-side forward refused; reverting it', { ext, to, code: err.code, rule: err.rule });
-        const now = this.opts.clock.now().toISOString();
-        this.opts.store.commit([], [], { at: now, actor: `pbx:${this.opts.pbx.name}`, op: 'pbx-forward-refused', detail: { extension: ext, to, code: err.code, rule: err.rule } });
-      }
-    }
+  /** Waits until every change so far has been pushed to the PBX (or has failed and waits for a retry). */
+  pbxFlushed(): Promise<void> {
+    return this.pbxSync.flush();
   }
 }
 

@@ -113,6 +113,7 @@ export async function startHubService(
       directoryVersion: resolved.version,
       store,
       pbx: deps.pbx ?? new NoPbx(),
+      reconcileIntervalMs: config.pbxReconcileSeconds * 1000,
       mqttUrl,
       mqttPassword: password,
       clock,

@@ -104,6 +104,15 @@ export const PersonOwn = z.strictObject({
   absenceReason: z.string().nullable(),
   /** DV-6 / PR-4: rules the person's state breaks now, for them and their leader to fix */
   alerts: z.array(z.strictObject({ rule: z.string(), text: LocalizedText })),
+  /** the PBX's side of this phone */
+  pbx: z.strictObject({
+    /** applied: calls route by omstil's state; pending: the PBX has not taken the latest change yet (retried, nothing is lost) */
+    forward: z.enum(['applied', 'pending']),
+    /** a forward set on the desk phone itself (feature code) and what omstil made of it: adopted, or refused with the rule */
+    notice: z
+      .strictObject({ at: IsoTime, kind: z.enum(['adopted', 'refused']), to: z.string().nullable(), rule: z.string().nullable(), text: LocalizedText })
+      .nullable(),
+  }),
   /** DV-5: a calendar meeting starts soon (or has started) and the phone is not diverted: offer one press */
   meetingPrompt: z
     .strictObject({

@@ -1,11 +1,12 @@
 /**
  * A simulated PBX for demos, tests and load: extensions register an answer handler, the
- * hub pushes call forwards through the PbxPort, and a call follows the forwards the way a
- * PBX does (with its own hop limit as a last guard against loops).
+ * hub pushes call forwards (and, with `routes: true`, its decision per number) through the
+ * PbxPort, and a call follows them the way a PBX does (with its own hop limit as a last guard
+ * against loops). Every call is reported as call events (ringing, answered, ended).
  */
-import type { PbxPort } from '../broker/pbx/pbx-port.js';
+import type { AnnounceReason, PbxCallEvent, PbxPort, PbxRoute, PbxRoutes } from '../broker/pbx/pbx-port.js';
 
-export type CallOutcome = 'answered' | 'no-answer' | 'loop' | 'unknown-extension';
+export type CallOutcome = 'answered' | 'no-answer' | 'loop' | 'unknown-extension' | 'announced';
 
 export interface CallResult {
   callId: number;
@@ -15,6 +16,8 @@ export interface CallResult {
   route: string[];
   answeredBy: string | null;
   outcome: CallOutcome;
+  /** outcome `announced`: why the caller was sent to the IVR */
+  announce?: AnnounceReason;
 }
 
 /** Decides whether a ringing extension answers. */
@@ -29,6 +32,32 @@ export class SimulatedPbx implements PbxPort {
   private readonly forwardListeners = new Set<(ext: string, to: string | null) => void>();
   private nextCallId = 1;
   readonly log: CallResult[] = [];
+  private readonly routeTable = new Map<string, PbxRoute>();
+  private readonly callListeners = new Set<(e: PbxCallEvent) => void>();
+  /** present with `routes: true`: the PBX routes by the hub's decision per number */
+  readonly routes?: PbxRoutes;
+
+  constructor(opts: { routes?: boolean } = {}) {
+    if (opts.routes) {
+      this.routes = {
+        apply: async (number, route) => {
+          if (route) this.routeTable.set(number, route);
+          else this.routeTable.delete(number);
+        },
+        read: async () => new Map(this.routeTable),
+      };
+    }
+  }
+
+  onCallEvent(listener: (e: PbxCallEvent) => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
+  }
+
+  private emit(e: Omit<PbxCallEvent, 'at'>): void {
+    const event = { ...e, at: new Date().toISOString() };
+    for (const l of this.callListeners) l(event);
+  }
 
   async applyForward(extension: string, toExtension: string | null): Promise<void> {
     this.setForward(extension, toExtension);
@@ -70,9 +99,41 @@ export class SimulatedPbx implements PbxPort {
     this.endpoints.delete(extension);
   }
 
-  /** Places a call from `from` to `to` and returns where it was answered. */
-  call(from: string, to: string): CallResult {
+  /**
+   * Places a call from `from` to `to` and returns where it was answered. With `hold` the call
+   * stays up (the people on it are on-call) until `hangup(callId)`.
+   */
+  call(from: string, to: string, opts: { hold?: boolean } = {}): CallResult {
     const callId = this.nextCallId++;
+    const result = this.route(callId, from, to);
+    this.log.push(result);
+    if (this.log.length > 1000) this.log.shift();
+    const id = String(callId);
+    if (result.outcome === 'answered' || result.outcome === 'no-answer') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [result.route.at(-1)!] });
+    if (result.outcome === 'answered') {
+      this.emit({ type: 'answered', callId: id, caller: from, callee: to, extensions: [result.answeredBy!] });
+      if (!opts.hold) this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: 'completed' });
+    } else if (result.outcome !== 'announced') this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: result.outcome === 'no-answer' ? 'no-answer' : 'failed' });
+    return result;
+  }
+
+  /** Ends a call placed with `hold`. */
+  hangup(callId: number): void {
+    const c = this.log.find((r) => r.callId === callId);
+    if (c) this.emit({ type: 'ended', callId: String(callId), caller: c.from, callee: c.to, reason: 'completed' });
+  }
+
+  private route(callId: number, from: string, to: string): CallResult {
+    const decided = this.routes ? this.routeTable.get(to) : undefined;
+    if (decided?.kind === 'announce') return { callId, from, to, route: [to], answeredBy: null, outcome: 'announced', announce: decided.reason };
+    if (decided?.kind === 'ring') {
+      // parallel ringing: the first that answers takes the call
+      for (const ext of decided.extensions) {
+        const endpoint = this.endpoints.get(ext);
+        if (endpoint?.({ callId, from, to, ringing: ext })) return { callId, from, to, route: [to, ext], answeredBy: ext, outcome: 'answered' };
+      }
+      return { callId, from, to, route: [to, ...decided.extensions], answeredBy: null, outcome: 'no-answer' };
+    }
     const route = [to];
     let current = to;
     let outcome: CallOutcome | null = null;
@@ -95,9 +156,6 @@ export class SimulatedPbx implements PbxPort {
         outcome = 'answered';
       } else outcome = 'no-answer';
     }
-    const result: CallResult = { callId, from, to, route, answeredBy, outcome };
-    this.log.push(result);
-    if (this.log.length > 1000) this.log.shift();
-    return result;
+    return { callId, from, to, route, answeredBy, outcome };
   }
 }

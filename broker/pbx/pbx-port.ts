@@ -1,13 +1,84 @@
 /**
- * The PBX port: the hub keeps the PBX's call forwarding in step with its truth.
- * Forwards are per extension and idempotent; the PBX follows chains itself, as PBXes do.
+ * The PBX port: the hub keeps the PBX in step with its truth, and hears what happens to calls.
+ *
+ * Three layers, each optional beyond the first, because PBXes differ in what they take:
+ * - **forwards** (every PBX): call forwarding per extension, as a desk phone's "viderestil
+ *   alt" (FreePBX's AstDB `CF`, Kamailio's `fwd` table). Idempotent; the PBX follows chains
+ *   itself. A forward set on the PBX side (a feature code like *72) shows up in
+ *   `readForwards()` and is taken in through the policy at reconcile.
+ * - **routes** (PBXes that can route by the hub's decision per number, e.g. Kamailio): for a
+ *   dialled number, what the hub's policy decided — ring these extensions (a resolved chain, a
+ *   function number's available members, PH-4) or send the caller to the announcement / IVR
+ *   with a reason (outside phone hours PH-2, closure PH-3, take a message AS-1). A number
+ *   with no route rings by its forwards. The last routes applied keep working while the hub
+ *   is down.
+ * - **call events** (PBXes that report calls): ringing, answered, ended, transferred; they
+ *   drive `on-call` (PR-1), colleagues' pick-up view (DV-7) and statistics (ST-1).
+ * Adapters are named after their technology: `kamailio-pbx.ts`, `asterisk-ami-pbx.ts`, and
+ * the simulator's `SimulatedPbx`.
  */
+import type { Presence } from '../../protocol/index.js';
+
+/** Why a caller is sent to the announcement / IVR instead of a phone. */
+export type AnnounceReason = 'outside-hours' | 'closure' | 'message';
+
+/** The hub's decision for one dialled number. */
+export type PbxRoute =
+  /** ring these extensions now, in parallel (one for a resolved diversion chain) */
+  | { kind: 'ring'; extensions: string[] }
+  /** nobody is to ring: the IVR says why (it asks the routing endpoint for the text) */
+  | { kind: 'announce'; reason: AnnounceReason };
+
+export interface PbxCallEvent {
+  type: 'ringing' | 'answered' | 'ended' | 'transferred';
+  /** the PBX's id of the call (SIP Call-ID, Asterisk Linkedid) */
+  callId: string;
+  /** ISO instant the PBX saw it (the hub's clock when the PBX gives none) */
+  at: string;
+  /** the calling number (extension or outside number) */
+  caller: string;
+  /** the number dialled */
+  callee: string;
+  /** ringing: the extensions offered the call; answered: the one that took it */
+  extensions?: string[];
+  /** ringing: the route the PBX took (`announce` when sent to the IVR) */
+  route?: PbxRoute;
+  /** transferred: the number the call went to */
+  transferTo?: string;
+  /** ended: why (`completed`, `no-answer`, `busy`, `cancelled`, `failed`) */
+  reason?: string;
+}
+
+export interface PbxRoutes {
+  /** Set (or clear with null) the route for a dialled number. Idempotent. */
+  apply(number: string, route: PbxRoute | null): Promise<void>;
+  /** Every route the PBX holds, for reconcile. */
+  read(): Promise<Map<string, PbxRoute>>;
+}
+
 export interface PbxPort {
   readonly name: string;
-  /** Forward all calls for `extension` to `toExtension`, or clear the forward with null. */
+  /** Forward all calls for `extension` to `toExtension`, or clear the forward with null. Idempotent. */
   applyForward(extension: string, toExtension: string | null): Promise<void>;
   /** The PBX's current forwards, for reconcile. */
   readForwards(): Promise<Map<string, string>>;
+  /**
+   * An id of the PBX's current run, which changes when it restarts (Kamailio: its start time).
+   * A PBX that keeps forwards only in memory loses them on a restart; with this the hub tells
+   * that apart from people clearing their forwards on their desk phones, and repairs instead
+   * of adopting. Absent: the PBX keeps its state across restarts (Asterisk's AstDB).
+   */
+  instance?(): Promise<string>;
+  /** present when the PBX routes by the hub's decision per number */
+  readonly routes?: PbxRoutes;
+  /** Call events as they happen; returns an unsubscribe function. Absent: the PBX reports none. */
+  onCallEvent?(listener: (e: PbxCallEvent) => void): () => void;
+  /** Busy lamps / presence for phones the PBX shows (Asterisk device and presence state). */
+  setPresence?(extension: string, presence: Presence): Promise<void>;
+  /** Connect (adapters with a session); rejects when the PBX is unreachable. */
+  start?(): Promise<void>;
+  /** Let go of connections and timers. */
+  stop?(): Promise<void>;
 }
 
 /** Used when no PBX is configured: remembers nothing, routes nothing. */
@@ -16,5 +87,17 @@ export class NoPbx implements PbxPort {
   async applyForward(): Promise<void> {}
   async readForwards(): Promise<Map<string, string>> {
     return new Map();
+  }
+}
+
+/** A PBX error the hub can show: the PBX is unreachable, refused, or answered nonsense. */
+export class PbxError extends Error {
+  constructor(
+    readonly pbx: string,
+    readonly code: 'unreachable' | 'timeout' | 'refused' | 'protocol',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PbxError';
   }
 }

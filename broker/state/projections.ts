@@ -33,7 +33,10 @@ export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
 }
 
 /** The employee's own view (and their leader's): adds own diversion state, incoming diversions, the private reason and alerts. */
-export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMap<string, PersonRecord>): PersonOwn {
+/** The PBX's side of a phone (see PbxSync); the default when the caller has none to say. */
+const PBX_APPLIED: PersonOwn['pbx'] = { forward: 'applied', notice: null };
+
+export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMap<string, PersonRecord>, pbx: PersonOwn['pbx'] = PBX_APPLIED): PersonOwn {
   const d = rec.diversion;
   const incoming: PersonOwn['incoming'] = [];
   for (const other of records.values()) {
@@ -49,6 +52,7 @@ export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMa
     incoming,
     absenceReason: rec.absenceReason,
     alerts: alertsFor(rec),
+    pbx,
     meetingPrompt: rec.meetingPrompt
       ? { start: rec.meetingPrompt.start, end: rec.meetingPrompt.end, suggestion: rec.meetingPrompt.suggestion ? { id: rec.meetingPrompt.suggestion, name: dir.nameOf(rec.meetingPrompt.suggestion) } : null }
       : null,

@@ -49,6 +49,12 @@ t('defaults, with an empty environment', () => {
     calendarPollSeconds: 60,
     meetingPromptMinutes: 5,
     tentativeAs: 'free',
+    pbx: 'none',
+    pbxUrl: null,
+    pbxEvents: null,
+    pbxUser: null,
+    pbxSecret: null,
+    pbxReconcileSeconds: 30,
     sync: 'full',
     allowObservers: true,
     logLevel: 'info',
@@ -103,14 +109,24 @@ t('every environment variable sets its key', () => {
       OMSTIL_LOG_LEVEL: 'debug',
       OMSTIL_CALENDARS: '/etc/omstil/calendars.json',
       OMSTIL_CALENDAR_POLL_SECONDS: '120',
+      OMSTIL_PBX: 'kamailio',
+      OMSTIL_PBX_URL: 'http://127.0.0.1:5071/RPC',
+      OMSTIL_PBX_EVENTS: '127.0.0.1:5072',
+      OMSTIL_PBX_USER: 'omstil',
+      OMSTIL_PBX_SECRET: 'hemmelig',
+      OMSTIL_PBX_RECONCILE_SECONDS: '10',
     },
   });
   assert.equal([c.calendars, c.calendarPollSeconds], ['/etc/omstil/calendars.json', 120]);
   assert.equal(
+    [c.pbx, c.pbxUrl, c.pbxEvents, c.pbxUser, c.pbxSecret, c.pbxReconcileSeconds],
+    ['kamailio', 'http://127.0.0.1:5071/RPC', '127.0.0.1:5072', 'omstil', 'hemmelig', 10],
+  );
+  assert.equal(
     { host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, httpPort: c.httpPort, apiPort: c.apiPort, adminToken: c.adminToken, mqttUrl: c.mqttUrl, mqttPassword: c.mqttPassword, dataDir: c.dataDir, directory: c.directory, sync: c.sync, allowObservers: c.allowObservers, logLevel: c.logLevel },
     { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, apiPort: null, adminToken: 'a-long-enough-admin-token', mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
   );
-  assert.is(Object.keys(ENV).length, 15, 'a new variable needs a line above');
+  assert.is(Object.keys(ENV).length, 21, 'a new variable needs a line above');
 });
 
 t('OMSTIL_WS_PORT=off disables the WebSocket listener (null)', () => {
