@@ -4,7 +4,7 @@
  * PbxPort, and a call follows them the way a PBX does (with its own hop limit as a last guard
  * against loops). Every call is reported as call events (ringing, answered, ended).
  */
-import type { AnnounceReason, PbxCallEvent, PbxPort, PbxRoute, PbxRoutes } from '../broker/pbx/pbx-port.js';
+import { PbxError, type AnnounceReason, type PbxCallEvent, type PbxPort, type PbxRoute, type PbxRoutes } from '../broker/pbx/pbx-port.js';
 
 export type CallOutcome = 'answered' | 'no-answer' | 'loop' | 'unknown-extension' | 'announced';
 
@@ -36,15 +36,25 @@ export class SimulatedPbx implements PbxPort {
   private readonly callListeners = new Set<(e: PbxCallEvent) => void>();
   /** present with `routes: true`: the PBX routes by the hub's decision per number */
   readonly routes?: PbxRoutes;
+  /** a PBX the hub cannot reach: every request from the hub fails (calls still route by what it has) */
+  unreachable = false;
+
+  private reach(): void {
+    if (this.unreachable) throw new PbxError(this.name, 'unreachable', 'simulated PBX: connection refused');
+  }
 
   constructor(opts: { routes?: boolean } = {}) {
     if (opts.routes) {
       this.routes = {
         apply: async (number, route) => {
+          this.reach();
           if (route) this.routeTable.set(number, route);
           else this.routeTable.delete(number);
         },
-        read: async () => new Map(this.routeTable),
+        read: async () => {
+          this.reach();
+          return new Map(this.routeTable);
+        },
       };
     }
   }
@@ -60,6 +70,7 @@ export class SimulatedPbx implements PbxPort {
   }
 
   async applyForward(extension: string, toExtension: string | null): Promise<void> {
+    this.reach();
     this.setForward(extension, toExtension);
   }
 
@@ -78,6 +89,7 @@ export class SimulatedPbx implements PbxPort {
   }
 
   async readForwards(): Promise<Map<string, string>> {
+    this.reach();
     return new Map(this.forwards);
   }
 

@@ -79,6 +79,23 @@ export class OmPhoneView extends LitElement {
     .own-diversion[data-status='declined'] strong {
       display: block;
     }
+    .pbx-pending,
+    .pbx-notice {
+      border-radius: 0.5em;
+      padding: 0.45em 0.7em;
+      background: var(--om-notice-bg);
+      color: var(--om-notice-fg);
+      border-left: 0.35em solid var(--om-notice-fg);
+      font-size: 0.9em;
+    }
+    .pbx-notice[data-kind='refused'] {
+      background: var(--om-error-bg);
+      color: var(--om-error-fg);
+      border-left-color: var(--om-error-fg);
+    }
+    .pbx-notice .detail {
+      display: block;
+    }
     .incoming {
       display: flex;
       flex-direction: column;
@@ -137,7 +154,7 @@ export class OmPhoneView extends LitElement {
           </span>
           ${back ? html`<span class="own-back">${back}</span>` : nothing}
         </header>
-        ${this._ownDiversion()}
+        ${this._ownDiversion()} ${this._pbx()}
         ${this._meetingPrompt()}
         <om-divert-button .view=${view} .bridge=${this.bridge} language=${this.language}></om-divert-button>
         ${me.incoming.length > 0
@@ -164,6 +181,21 @@ export class OmPhoneView extends LitElement {
     const prompt = me?.meetingPrompt;
     if (!prompt || ownDiversionState(me).kind === 'active') return nothing;
     return html`<om-meeting-prompt .prompt=${prompt} .bridge=${this.bridge} language=${this.language}></om-meeting-prompt>`;
+  }
+
+  /** The PBX's side: a change not yet in the phone system, or what became of a forward set on the keypad (with the rule) */
+  private _pbx() {
+    const m = msg(this.language);
+    const pbx = this.view?.me?.pbx;
+    if (!pbx) return nothing;
+    const notice = pbx.notice;
+    return html`${pbx.forward === 'pending' ? html`<div class="pbx-pending" data-testid="pbx-pending" role="status">${m.pbxPending}</div>` : nothing}
+    ${notice
+      ? html`<div class="pbx-notice" data-testid="pbx-notice" data-kind=${notice.kind} role="status">
+          <strong>${notice.kind === 'adopted' ? m.pbxNoticeAdopted : m.pbxNoticeRefused}</strong>
+          <span class="detail">${notice.text[this.language]}${notice.rule ? ` (${notice.rule})` : ''}</span>
+        </div>`
+      : nothing}`;
   }
 
   private _ownDiversion() {

@@ -50,6 +50,9 @@ export const da: Messages = {
   ownDiversionActive: (name) => `Dine opkald går til ${name}`,
   ownDiversionDeclined: (name) => `Afvist af ${name}`,
   ownDiversionDeclinedHint: 'Viderestillingen er ikke i kraft – opkald kommer til dig (DV-2)',
+  pbxPending: 'Ændringen er endnu ikke sat i telefonsystemet – den prøves igen af sig selv',
+  pbxNoticeAdopted: 'Viderestilling fra telefonens tastatur overtaget',
+  pbxNoticeRefused: 'Viderestilling fra telefonens tastatur afvist',
 
   incomingHeading: 'Opkald til dig fra kolleger',
   incoming: (name) => `Opkald til ${name} kommer nu til dig`,

@@ -50,6 +50,9 @@ export const en: Messages = {
   ownDiversionActive: (name) => `Your calls go to ${name}`,
   ownDiversionDeclined: (name) => `Declined by ${name}`,
   ownDiversionDeclinedHint: 'The diversion is not in force – calls come to you (DV-2)',
+  pbxPending: 'The change is not in the phone system yet – it is retried automatically',
+  pbxNoticeAdopted: 'Diversion set on the phone keypad taken over',
+  pbxNoticeRefused: 'Diversion set on the phone keypad refused',
 
   incomingHeading: 'Calls for colleagues that come to you',
   incoming: (name) => `Calls for ${name} now come to you`,

@@ -40,6 +40,11 @@ export interface Messages {
   ownDiversionActive(name: string): string;
   ownDiversionDeclined(name: string): string;
   ownDiversionDeclinedHint: string;
+  /** the PBX has not taken the latest change yet (it is retried) */
+  pbxPending: string;
+  /** heading of a notice about a forward set on the desk phone itself */
+  pbxNoticeAdopted: string;
+  pbxNoticeRefused: string;
 
   // DV-2
   incomingHeading: string;
