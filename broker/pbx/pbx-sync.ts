@@ -10,10 +10,14 @@
  *   that changed on the PBX side (a feature code like *72 on a desk phone) is taken in through
  *   the policy like any other change — adopted, or refused and reverted — and the person's
  *   phone is told which and why. Then every difference from the hub's truth is repaired.
+ * - Busy lamps: a PBX with `setPresence` (Asterisk) is told each person's presence when it
+ *   changes, and all of them after a start or a PBX restart (lamps stuck after a restart are a
+ *   classic PBX complaint).
  * PBX work runs one piece at a time: a reconcile never reads the PBX halfway through a push
  * (it would take the hub's own change for one made on a desk phone).
  */
-import { OmstilError, type Logger, type Texts } from '../../protocol/index.js';
+import { OmstilError, type Logger, type Presence, type Texts } from '../../protocol/index.js';
+import { availabilityOf } from '../policy/availability.js';
 import type { Actor, Command } from '../policy/commands.js';
 import type { PolicyState } from '../policy/policy-state.js';
 import { activeDiversion, type PersonRecord } from '../state/person-record.js';
@@ -68,6 +72,9 @@ export class PbxSync {
   private routes = new Map<string, string>();
   private readonly dirtyForwards = new Set<string>();
   private readonly dirtyRoutes = new Set<string>();
+  /** busy lamps (`PbxPort.setPresence`): what the PBX shows per extension, and what is to push */
+  private readonly lamps = new Map<string, Presence>();
+  private readonly dirtyLamps = new Set<string>();
   /** extensions whose forward push failed last time: their owners' phones say "pending" */
   private readonly failing = new Set<string>();
   private readonly notices = new Map<string, PbxNotice>();
@@ -101,6 +108,7 @@ export class PbxSync {
     for (const rec of people) {
       const ext = state.dir.people.get(rec.personId)?.extension;
       if (ext) this.dirtyForwards.add(ext);
+      if (ext && this.opts.pbx.setPresence) this.dirtyLamps.add(ext);
     }
     if (this.opts.pbx.routes) {
       const numbers = deptsChanged ? allNumbers(state.dir) : affectedNumbers(state, people.map((p) => p.personId), this.opts.hub.now());
@@ -149,11 +157,13 @@ export class PbxSync {
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped && (this.dirtyForwards.size || this.dirtyRoutes.size)) {
+    while (!this.stopped && (this.dirtyForwards.size || this.dirtyRoutes.size || this.dirtyLamps.size)) {
       const exts = [...this.dirtyForwards];
       const numbers = [...this.dirtyRoutes];
+      const lamps = [...this.dirtyLamps];
       this.dirtyForwards.clear();
       this.dirtyRoutes.clear();
+      this.dirtyLamps.clear();
       const now = this.opts.hub.now();
       const state = this.opts.hub.state;
       let failed = 0;
@@ -190,6 +200,23 @@ export class PbxSync {
             failed++;
             this.dirtyRoutes.add(number);
             this.log.debug('pbx route not applied; retrying', { number, err: (err as Error).message });
+          }
+        });
+      }
+      const setPresence = this.opts.pbx.setPresence?.bind(this.opts.pbx);
+      if (setPresence) {
+        await this.pool(lamps, async (ext) => {
+          const owner = state.dir.byNumber(ext);
+          if (owner?.kind !== 'person') return;
+          const presence = availabilityOf(state, state.people.get(owner.person.id), owner.person.id, now).presence;
+          if (this.lamps.get(ext) === presence) return;
+          try {
+            await setPresence(ext, presence);
+            this.lamps.set(ext, presence);
+          } catch (err) {
+            failed++;
+            this.dirtyLamps.add(ext);
+            this.log.debug('pbx busy lamp not set; retrying', { ext, err: (err as Error).message });
           }
         });
       }
@@ -237,6 +264,11 @@ export class PbxSync {
     const restarted = this.read && instance !== this.instance;
     if (restarted) this.log.warn('the pbx restarted since the last read; putting the hub\'s state back', { instance });
     if (this.read && !restarted) this.takeIn(actual);
+    if (!this.read || restarted) {
+      // what the lamps show is not read back; after a start or a PBX restart they are all set again
+      this.lamps.clear();
+      if (pbx.setPresence) for (const p of this.opts.hub.state.dir.people.values()) this.dirtyLamps.add(p.extension);
+    }
     this.read = true;
     this.instance = instance;
     const state = this.opts.hub.state;

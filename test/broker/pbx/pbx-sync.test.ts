@@ -253,6 +253,32 @@ t('a forward cleared on the desk phone (*73) ends the diversion in omstil', asyn
   assert.is(pbx.table.has('1001'), false);
 });
 
+t('busy lamps: every lamp is set after a start, then only the people whose presence changed; a failed one is retried', async () => {
+  const { world, pbx, sync } = setup();
+  const lamps: [string, string][] = [];
+  let fail = false;
+  Object.assign(pbx, {
+    setPresence: async (ext: string, presence: string) => {
+      if (fail) throw new Error('down');
+      lamps.push([ext, presence]);
+    },
+  });
+  await sync.reconcile();
+  assert.equal(lamps.map(([e]) => e).sort(), ['1000', '1001', '1002', '1003', '2001']);
+  lamps.length = 0;
+  world.execute(phone('bo'), { op: 'set-status', person: 'bo', kind: 'away', until: null, reason: 'privat', divertTo: null });
+  await sync.flush();
+  assert.equal(lamps, [['1002', 'away']]);
+  assert.not.match(JSON.stringify(lamps), 'privat', 'PR-2: a reason never goes to the PBX');
+  fail = true;
+  world.execute(phone('bo'), { op: 'clear-status', person: 'bo' });
+  await sync.flush();
+  fail = false;
+  await waitFor(() => lamps.length === 2, 'the retry');
+  assert.equal(lamps[1], ['1002', 'available']);
+  sync.stop();
+});
+
 t('a refusal from the policy never escapes as an exception from reconcile', async () => {
   const { pbx, sync } = setup();
   await sync.reconcile();
