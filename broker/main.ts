@@ -19,7 +19,8 @@ import { AdminApi } from './http/admin-api.js';
 import { Hub } from './hub.js';
 import { AccessControl } from './mqtt/access.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
-import { NoPbx, type PbxPort } from './pbx/pbx-port.js';
+import { createPbx } from './pbx/create-pbx.js';
+import type { PbxPort } from './pbx/pbx-port.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { demoDirectory } from '../simulator/demo/demo-directory.js';
 
@@ -88,6 +89,7 @@ export async function startHubService(
   let api: AdminApi | null = null;
   let hub: Hub | null = null;
   let calendars: CalendarSync | null = null;
+  let pbxStarted: PbxPort | null = null;
   let mqttUrl = config.mqttUrl;
   let password = config.mqttPassword ?? '';
   try {
@@ -108,11 +110,17 @@ export async function startHubService(
       await broker.start();
       mqttUrl = broker.mqttUrl;
     }
+    const pbx = deps.pbx ?? createPbx(config, logger.child('pbx'));
+    if (pbx.start) {
+      // an unreachable PBX does not stop the hub: changes wait for it (PbxSync retries, phones say "pending")
+      await pbx.start().catch((err: Error) => logger.warn('pbx not reachable at start; changes wait for it', { pbx: pbx.name, err: err.message }));
+    }
+    pbxStarted = pbx;
     hub = new Hub({
       directory: resolved.directory,
       directoryVersion: resolved.version,
       store,
-      pbx: deps.pbx ?? new NoPbx(),
+      pbx,
       reconcileIntervalMs: config.pbxReconcileSeconds * 1000,
       mqttUrl,
       mqttPassword: password,
@@ -164,6 +172,7 @@ export async function startHubService(
         await calendarSync?.stop();
         await autoReplies?.stop();
         await started.stop();
+        await pbx.stop?.();
         await broker?.stop();
         store.close();
       },
@@ -172,6 +181,7 @@ export async function startHubService(
     await api?.stop().catch(() => {});
     await calendars?.stop().catch(() => {});
     await hub?.stop().catch(() => {});
+    await pbxStarted?.stop?.().catch(() => {});
     await broker?.stop().catch(() => {});
     store.close();
     throw err;

@@ -4,11 +4,13 @@
 #   chromium                       UI tests through playwright-core (never a downloaded browser)
 #   socat                          pseudo-terminal pairs for serial tests
 #   radicale                       a real CalDAV server for calendar sync tests (started by the tests on loopback)
+#   kamailio, kamailio-extra-modules  a real SIP server for PBX tests (evapi for call events is in the extra modules)
+#   baresip                        real SIP user agents that place and answer the test calls (no sound card needed)
 # Needs root (apt-get). Safe to run again: packages already present are skipped.
 # Tests that need a missing package say "skipped"; with REQUIRE_SYSTEM_DEPS=1 they fail instead.
 set -euo pipefail
 
-packages=(mosquitto mosquitto-clients chromium socat radicale)
+packages=(mosquitto mosquitto-clients chromium socat radicale kamailio kamailio-extra-modules baresip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -28,5 +30,5 @@ echo "setup-system-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian mosquitto and radicale packages may start system services; tests start their own on free ports.
+# The Debian mosquitto, radicale and kamailio packages may start system services; tests start their own on free ports.
 echo "setup-system-deps: done"

@@ -9,6 +9,7 @@ import { openStore, resolveDirectory, startHubService } from '../../broker/main.
 import { createLogger, type Logger } from '../../protocol/index.js';
 import { startSimulation } from '../../simulator/main.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
+import { createPbx } from '../../broker/pbx/create-pbx.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,14 @@ function common(cmd: Command): Command {
     .addHelpText('after', envHelp);
 }
 
+/** The PBX the hub keeps in step (secrets only by environment: OMSTIL_PBX_USER / OMSTIL_PBX_SECRET). */
+function pbxOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--pbx <kind>', 'the PBX: kamailio, asterisk, none (up: simulated unless given)').choices(['none', 'simulated', 'kamailio', 'asterisk']))
+    .option('--pbx-url <url>', 'kamailio: its JSON-RPC, e.g. http://127.0.0.1:5071/RPC; asterisk: tcp://host:5038')
+    .option('--pbx-events <host:port>', 'kamailio: its evapi address for call events');
+}
+
 function configFrom(o: Record<string, unknown>): Config {
   return loadConfig({
     file: (o.config as string | undefined) ?? null,
@@ -53,6 +62,9 @@ function configFrom(o: Record<string, unknown>): Config {
       mqttUrl: o.mqttUrl,
       simPhones: o.phones,
       simKiosks: o.kiosks,
+      pbx: o.pbx,
+      pbxUrl: o.pbxUrl,
+      pbxEvents: o.pbxEvents,
     },
   });
 }
@@ -99,7 +111,7 @@ const program = new Command('omstil')
   .description('Presence, one-button diversion and absence for a municipality\'s phones, kept true to its telephone policy.')
   .showHelpAfterError();
 
-apiOptions(common(program.command('up')))
+pbxOptions(apiOptions(common(program.command('up'))))
   .description('run everything in one process: hub, embedded broker, SQLite, simulated phones, kiosks and PBX, and the device UI')
   .option('--mqtt-port <port>', 'MQTT/TCP port (default 1883)', int)
   .option('--ws-port <port>', 'MQTT over WebSocket port (default 9001)', int)
@@ -110,11 +122,13 @@ apiOptions(common(program.command('up')))
   .action(async (o: Record<string, unknown>) => {
     const config = configFrom(o);
     const logger = loggerFor(config);
-    const pbx = new SimulatedPbx();
+    // the simulated PBX (routing by the hub's decision per number, as Kamailio does) unless a real one is configured
+    const simulated = new SimulatedPbx({ routes: true });
+    const pbx = config.pbx === 'none' || config.pbx === 'simulated' ? simulated : createPbx(config, logger.child('pbx'));
     const hub = await startHubService(config, { logger, pbx });
     let sim;
     try {
-      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx, phones: config.simPhones, kiosks: config.simKiosks });
+      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx: simulated, phones: config.simPhones, kiosks: config.simKiosks });
     } catch (err) {
       await hub.stop();
       throw err;
@@ -147,7 +161,7 @@ apiOptions(common(program.command('up')))
     process.stdout.write(out.join('\n') + '\n');
   });
 
-apiOptions(common(program.command('hub')))
+pbxOptions(apiOptions(common(program.command('hub'))))
   .description('run the hub alone: embedded broker (or --mqtt-url), SQLite, directory')
   .option('--mqtt-port <port>', 'MQTT/TCP port (default 1883)', int)
   .option('--ws-port <port>', 'MQTT over WebSocket port (default 9001)', int)
