@@ -35,13 +35,17 @@ let agents: Map<string, BaresipAgent> | null = null;
 let hub: HubService | null = null;
 let dataDir = '';
 const logger = memoryLogger('info');
+/** the hub's clock: Monday 10:00 in Copenhagen, moved forward by `later` ms where a test needs the evening (then Tuesday) */
+let later = 0;
+const monday = clockFrom('2026-11-23T10:00:00+01:00');
+const clock = { now: () => new Date(monday.now().getTime() + later) };
 const phone = (p: Person): Actor => ({ source: 'phone', id: `phone-${p.id}`, personId: p.id });
 const agent = (ext: string) => agents!.get(ext)!;
 
 async function startHub(): Promise<HubService> {
   const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: null, apiPort: null, dataDir, sync: 'normal', logLevel: 'info', pbxReconcileSeconds: 1 } });
   const pbx = new KamailioPbx({ rpcUrl: kam!.rpcUrl, events: kam!.events, logger: logger.child('kamailio') });
-  return startHubService(config, { logger, pbx, directory, clock: clockFrom('2026-11-23T10:00:00+01:00') });
+  return startHubService(config, { logger, pbx, directory, clock });
 }
 
 const skipped = () => {
@@ -137,7 +141,7 @@ e2e('PH-4: the function number rings its available members; one who is away is l
   await h.pbxFlushed();
 });
 
-e2e('PH-3: during a closure the caller gets the department\'s message (the IVR); PH-2 outside phone hours likewise', async () => {
+e2e('PH-3: during a closure the caller gets the department\'s message (the IVR); PH-2: outside phone hours likewise', async () => {
   if (skipped()) return;
   const h = hub!.hub;
   const admin: Actor = { source: 'admin', id: 'test', personId: null };
@@ -150,6 +154,18 @@ e2e('PH-3: during a closure the caller gets the department\'s message (the IVR);
   h.execute(admin, { op: 'end-closure', dept: 'borgerservice', closure: 'personalemoede' });
   await h.pbxFlushed();
   assert.is(await whoAnswers(anna.extension), anna.extension);
+  // 19:00: Borgerservice closed its phones at 18:00 (PH-2); the hub's next sweep notices
+  later = 9 * 3600_000;
+  try {
+    await waitFor(() => h.resolveCall(group.number).kind === 'outside-hours' && h.dept('borgerservice')?.openNow === false, 'the hub to see the evening', 5000);
+    await h.pbxFlushed();
+    assert.is(await whoAnswers(group.number), IVR, 'outside phone hours the function number goes to the IVR');
+  } finally {
+    later = 24 * 3600_000; // Tuesday 10:00: open again (the clock never runs backwards)
+  }
+  await waitFor(() => h.dept('borgerservice')?.openNow === true, 'the next morning', 5000);
+  await h.pbxFlushed();
+  assert.is(await whoAnswers(group.number) !== IVR, true);
 });
 
 e2e('PR-1: the call events make the answering phone on-call while the call is up', async () => {
