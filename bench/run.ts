@@ -1,12 +1,14 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar|route|pbx
  * (default all: the policy engine on 10,000 people, divert_e2e through the hub, then CalDAV sync
- * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding).
+ * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
+ * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
+ * applied to a real Kamailio).
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'calendar'] as const;
+const BENCHES = ['divert', 'policy', 'calendar', 'route', 'pbx'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -44,6 +46,16 @@ if (run('calendar')) {
   // a real CalDAV server (Radicale) on loopback; null figures and a note on stderr without it
   const { benchCalendar } = await import('./calendar.js');
   figures = { ...figures, ...(await benchCalendar({ ...(progress ? { progress } : {}) })) };
+}
+if (run('route')) {
+  // GET /api/v1/route (RT-2) on a 1,000-person hub, the load from a second process
+  const { benchRoute } = await import('./route-endpoint.js');
+  figures = { ...figures, ...(await benchRoute({ ...(progress ? { progress } : {}) })) };
+}
+if (run('pbx')) {
+  // a real Kamailio on loopback; null figures and a note on stderr without it
+  const { benchPbx } = await import('./pbx.js');
+  figures = { ...figures, ...(await benchPbx({ ...(progress ? { progress } : {}) })) };
 }
 figures = { ...figures, node: process.version, at: new Date().toISOString() };
 if (values.json) process.stdout.write(JSON.stringify(figures) + '\n');

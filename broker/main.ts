@@ -2,6 +2,7 @@
  * Wires the hub together: directory, SQLite store, embedded (or external) broker, PBX.
  * The only place in broker/ that chooses adapters.
  */
+import v8 from 'node:v8';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,15 @@ import { createPbx } from './pbx/create-pbx.js';
 import type { PbxPort } from './pbx/pbx-port.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { demoDirectory } from '../simulator/demo/demo-directory.js';
+
+/*
+ * V8 tuning for the hub process. With a municipality-sized directory in memory, V8's
+ * allocation-site pretenuring starts placing the hub's short-lived request objects in the old
+ * generation, and every minor GC then takes 5-9 ms instead of under 1: measured on the routing
+ * endpoint at 1,000 requests/s (bench --only route), p99 ~2.5 ms with it, ~1.5 ms without; the
+ * same pauses hit MQTT handling. Set before the hub allocates anything.
+ */
+v8.setFlagsFromString('--no-allocation-site-pretenuring');
 
 export interface HubService {
   hub: Hub;

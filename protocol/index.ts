@@ -7,3 +7,4 @@ export * from './bridge.js';
 export * from './log.js';
 export * from './clock.js';
 export * from './admin.js';
+export * from './route.js';

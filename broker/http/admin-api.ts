@@ -1,7 +1,8 @@
 /**
  * The hub's admin API: the same commands a phone sends, for IT and the municipality's own
  * systems, through the same policy (no path around it). HTTP + JSON with a bearer token.
- * Also the routing endpoint a PBX or voicebot asks "who answers this number now" (PH-4).
+ * Also the routing endpoint a PBX or voicebot asks "who answers this number now" (PH-4), and
+ * `GET /api/v1/route` (also `/api/route`; RT-2, route-endpoint.ts), which needs no token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -16,12 +17,15 @@ import {
   decodeValue,
   MAX_ADMIN_BODY_BYTES,
   OmstilError,
+  ROUTE_PATH,
+  ROUTE_PATH_SHORT,
   type ErrorCode,
   type Logger,
 } from '../../protocol/index.js';
 import type { Hub } from '../hub.js';
 import type { Actor, Command } from '../policy/commands.js';
 import { deptPublic, personOwn } from '../state/projections.js';
+import { answerRoute } from './route-endpoint.js';
 
 export interface AdminApiOptions {
   hub: Hub;
@@ -68,7 +72,7 @@ export class AdminApi {
       if (!rec || !hub.directory.people.has(pid)) throw new OmstilError('unknown-person', `unknown person "${pid}"`, { field: 'person', rule: 'RT-1' });
       return rec;
     };
-    route('GET', '/people/:id', async (m) => personOwn(person(m[1]!), hub.directory, hub.state.people));
+    route('GET', '/people/:id', async (m) => personOwn(person(m[1]!), hub.directory, hub.state.people, hub.pbxStatus(m[1]!)));
     route('PUT', '/people/:id/diversion', async (m, body) => {
       const b = await parse(AdminDivert, body);
       return run({ op: 'divert', person: m[1]!, target: b.target, until: b.until ?? null });
@@ -148,6 +152,15 @@ export class AdminApi {
     const fail = (err: OmstilError, status = STATUS[err.code] ?? 422) => send(status, { ok: false, error: err.toBody() });
     try {
       if (url.pathname === `${ADMIN_API_PREFIX}/healthz`) return send(200, { ok: true });
+      // RT-2: read by the PBX and the voicebot inside the network; shows only what the reception board shows, so no token
+      if (url.pathname === ROUTE_PATH || url.pathname === ROUTE_PATH_SHORT) {
+        if (req.method !== 'GET') {
+          res.setHeader('allow', 'GET');
+          return fail(new OmstilError('invalid-payload', `${req.method} is not allowed here`, { field: 'method' }), 405);
+        }
+        const answer = answerRoute(this.opts.hub, url.searchParams);
+        return send(answer.status, answer.body);
+      }
       if (!this.authorized(req)) {
         res.setHeader('www-authenticate', 'Bearer');
         return fail(new OmstilError('forbidden', 'missing or wrong bearer token', { field: 'authorization' }), 401);
