@@ -8,3 +8,4 @@ export * from './log.js';
 export * from './clock.js';
 export * from './admin.js';
 export * from './route.js';
+export * from './labels.js';

@@ -8,6 +8,7 @@
  * built once per directory (the hub's directory object is replaced on every import).
  */
 import {
+  foldDanish,
   IsoTime,
   MAX_ROUTE_CANDIDATES,
   MAX_ROUTE_TO_CHARS,
@@ -281,15 +282,7 @@ function keywordAnswer(state: PolicyState, q: RouteQuery): RouteReply {
  * become ae, oe, aa (as Danes write them without the letters); other accents are dropped.
  */
 export function foldKeyword(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/æ/g, 'ae')
-    .replace(/ø/g, 'oe')
-    .replace(/å/g, 'aa')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+  return foldDanish(text);
 }
 
 /** Looser still, for a keyboard or a speech engine without æøå: "korekort", "hjalpemidler", "radgivning". */

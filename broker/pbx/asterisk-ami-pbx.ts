@@ -44,7 +44,7 @@
  * system, Setvar class call), plus `command` on Asterisk without DBGetTree. A missing right is
  * answered `Permission denied`, which surfaces as PbxError `refused`.
  */
-import { systemClock, type Clock, type Logger, type Presence } from '../../protocol/index.js';
+import { PRESENCE_DA, systemClock, type Clock, type Logger, type Presence } from '../../protocol/index.js';
 import { PbxError, type PbxCallEvent, type PbxPort } from './pbx-port.js';
 import { AmiClient, type AmiResponse, type AmiStatus } from './ami/ami-client.js';
 import { AmiCallTracker } from './ami/ami-call-events.js';
@@ -101,15 +101,8 @@ export const PRESENCE_STATE: Readonly<Record<Presence, string>> = {
   'off-hours': 'xa',
 };
 
-/** The presence message shown with the presence state: the presence's label, never a reason (PR-2). */
-export const PRESENCE_MESSAGE_DA: Readonly<Record<Presence, string>> = {
-  available: 'Ledig',
-  'on-call': 'I telefon',
-  'in-meeting': 'I møde',
-  away: 'Kort fravær',
-  absent: 'Fraværende',
-  'off-hours': 'Uden for telefontid',
-};
+/** The presence message shown with the presence state: the presence's label (the phone screen's words), never a reason (PR-2). */
+export const PRESENCE_MESSAGE_DA = PRESENCE_DA;
 
 /** Extensions and forward targets: digits and the few signs dial strings use; no `/` (an AstDB path) nor spaces. */
 const DIALABLE = /^[0-9A-Za-z+*#._-]{1,64}$/;

@@ -1,3 +1,4 @@
+import { PRESENCE_DA } from '../../protocol/labels.js';
 import type { Messages } from './messages.js';
 
 function age(minutes: number): string {
@@ -16,14 +17,7 @@ export const da: Messages = {
   badRoute: 'Ukendt adresse. Skærmen skal åbnes som /phone/<enhed> eller /kiosk/<enhed>.',
   noPerson: 'Denne telefon er ikke tilknyttet en medarbejder endnu.',
 
-  presence: {
-    available: 'Ledig',
-    'on-call': 'I telefon',
-    'in-meeting': 'I møde',
-    away: 'Kort fravær',
-    absent: 'Fraværende',
-    'off-hours': 'Uden for telefontid',
-  },
+  presence: PRESENCE_DA,
   presenceLabel: (presence, who) => (who ? `${who}: ${presence}` : `Status: ${presence}`),
   when: (p) => {
     switch (p.kind) {

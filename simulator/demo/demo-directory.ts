@@ -4,6 +4,7 @@
  * copy of the reference data); the people are invented.
  */
 import type { DirectoryData } from '../../broker/directory/directory.js';
+import { foldDanish } from '../../protocol/labels.js';
 import hours from './randers-phone-hours.json' with { type: 'json' };
 
 const FIRST = ['Anna', 'Bo', 'Camilla', 'Dorthe', 'Emil', 'Frida', 'Gitte', 'Henrik', 'Ida', 'Jens', 'Karen', 'Lars', 'Mette', 'Niels', 'Ole', 'Pia', 'Rasmus', 'Sofie', 'Torben', 'Ulla', 'Vibeke', 'William', 'Yrsa', 'Åse', 'Søren', 'Lærke', 'Jørgen', 'Maja', 'Kasper', 'Birthe'];
@@ -40,14 +41,7 @@ export interface DemoOptions {
 }
 
 export function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/æ/g, 'ae')
-    .replace(/ø/g, 'oe')
-    .replace(/å/g, 'aa')
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
+  return foldDanish(text, '-');
 }
 
 export function demoDirectory(opts: DemoOptions = {}): DirectoryData {

@@ -345,6 +345,19 @@ export class AmiClient {
   // ---- actions ----
 
   private send(action: string, fields: Readonly<Record<string, string>>, timeoutMs: number): Promise<AmiResponse> {
+    return this.dispatch(null, action, fields, timeoutMs);
+  }
+
+  /** Send on a session that is not logged in yet (Login itself) or not through the queue (Ping). */
+  private sendOn(conn: Conn, action: string, fields: Readonly<Record<string, string>>, timeoutMs: number): Promise<AmiResponse> {
+    return this.dispatch(conn, action, fields, timeoutMs);
+  }
+
+  /**
+   * One action with its ActionID and time bound: written on `conn`, or (null) on the logged-in
+   * session, queued until there is one. Timing out unsent means the PBX was not reachable.
+   */
+  private dispatch(conn: Conn | null, action: string, fields: Readonly<Record<string, string>>, timeoutMs: number): Promise<AmiResponse> {
     return new Promise<AmiResponse>((resolve, reject) => {
       const id = `${this.idPrefix}-${this.nextId++}`;
       let wire: string;
@@ -364,42 +377,16 @@ export class AmiClient {
         resolve,
         reject,
         timer: setTimeout(() => {
-          const err = p.sent
+          const err = p.sent || conn
             ? new PbxError(this.pbx, 'timeout', `AMI ${action} not answered within ${timeoutMs} ms`)
             : new PbxError(this.pbx, 'unreachable', `AMI ${this.opts.host}:${this.opts.port} not connected within ${timeoutMs} ms (${action})`);
           this.settle(p, null, err);
         }, timeoutMs),
       };
       this.pending.set(id, p);
-      if (this.connected) this.write(this.conn!, p);
+      if (conn) this.write(conn, p);
+      else if (this.connected) this.write(this.conn!, p);
       else this.queue.push(p);
-    });
-  }
-
-  /** Send on a session that is not logged in yet (Login itself) or not through the queue (Ping). */
-  private sendOn(conn: Conn, action: string, fields: Readonly<Record<string, string>>, timeoutMs: number): Promise<AmiResponse> {
-    return new Promise<AmiResponse>((resolve, reject) => {
-      const id = `${this.idPrefix}-${this.nextId++}`;
-      let wire: string;
-      try {
-        wire = serializeAction(action, id, fields);
-      } catch (err) {
-        return reject(new PbxError(this.pbx, 'protocol', (err as Error).message));
-      }
-      const p: Pending = {
-        id,
-        action,
-        wire,
-        sent: false,
-        conn: null,
-        list: null,
-        events: [],
-        resolve,
-        reject,
-        timer: setTimeout(() => this.settle(p, null, new PbxError(this.pbx, 'timeout', `AMI ${action} not answered within ${timeoutMs} ms`)), timeoutMs),
-      };
-      this.pending.set(id, p);
-      this.write(conn, p);
     });
   }
 
