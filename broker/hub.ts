@@ -25,10 +25,12 @@ import { nextDue, refresh } from './policy/refresh.js';
 import { resolveCall, type CallResolution } from './policy/resolve-call.js';
 import { actorForDevice, requestToCommand } from './requests/handle-request.js';
 import { initialDeptRecord, type DeptRecord } from './state/dept-record.js';
+import type { MessageRecord } from './state/message-record.js';
 import { initialRecord, activeDiversion, type PersonRecord } from './state/person-record.js';
 import { deptPublic, deviceConfig, personOwn, personPublic } from './state/projections.js';
 import type { Store } from './store/store.js';
 import { HUB_USERNAME } from './mqtt/access.js';
+import { FleetTracker } from './fleet/fleet-tracker.js';
 
 export interface HubOptions {
   directory: Directory;
@@ -48,6 +50,8 @@ export interface HubOptions {
 }
 
 const HUB_CLIENT_ID = 'omstil-hub';
+/** AS-4: done messages stay in memory this long (a repeated "done" is still a no-op), then only in the store */
+const KEEP_DONE_MS = 7 * 86_400_000;
 
 export class Hub {
   private client: MqttClient | null = null;
@@ -55,6 +59,10 @@ export class Hub {
   private dirVersion: number;
   private readonly people = new Map<string, PersonRecord>();
   private readonly depts = new Map<string, DeptRecord>();
+  /** AS-1..AS-4: open messages and recently done ones */
+  private readonly messages = new Map<string, MessageRecord>();
+  /** open messages by recipient (person or group), and groups by member: built when needed */
+  private messageIndex: { byRecipient: Map<string, MessageRecord[]>; groupsOf: Map<string, string[]> } | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pbxSync: PbxSync;
   private readonly callPresence: CallPresence;
@@ -64,9 +72,12 @@ export class Hub {
   private due = 0;
   private readonly commitListeners = new Set<(people: readonly PersonRecord[], entry: Parameters<Store['commit']>[2]) => void>();
   private readonly log: Logger;
+  /** every device's birth/Will, firmware and last refused request, for IT (GET /api/v1/devices) */
+  readonly fleet: FleetTracker;
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.logger;
+    this.fleet = new FleetTracker(opts.directory);
     this.dir = opts.directory;
     this.dirVersion = opts.directoryVersion ?? 0;
     const self = this;
@@ -97,7 +108,7 @@ export class Hub {
 
   /** The policy's view of the hub's state (read-only). */
   get state(): PolicyState {
-    return { dir: this.dir, people: this.people, depts: this.depts };
+    return { dir: this.dir, people: this.people, depts: this.depts, messages: this.messages };
   }
 
   /** Called after every commit (after publishing), e.g. to set an Outlook auto-reply. Returns an unsubscribe function. */
@@ -119,6 +130,46 @@ export class Hub {
     return this.depts.get(deptId);
   }
 
+  /** AS-1: a message the hub holds (open, or done within the last week); older done ones are in the store. */
+  message(id: string): MessageRecord | undefined {
+    return this.messages.get(id) ?? this.opts.store.message(id) ?? undefined;
+  }
+
+  /** AS-4: the open messages a person's own topic shows: for them and for the groups they are a member of. */
+  messagesOf(personId: string): MessageRecord[] {
+    const idx = this.indexMessages();
+    const out = [...(idx.byRecipient.get(personId) ?? [])];
+    for (const g of idx.groupsOf.get(personId) ?? []) out.push(...(idx.byRecipient.get(g) ?? []));
+    return out;
+  }
+
+  private indexMessages(): NonNullable<Hub['messageIndex']> {
+    if (this.messageIndex) return this.messageIndex;
+    const byRecipient = new Map<string, MessageRecord[]>();
+    for (const m of this.messages.values()) {
+      if (m.status === 'done') continue;
+      const list = byRecipient.get(m.for);
+      if (list) list.push(m);
+      else byRecipient.set(m.for, [m]);
+    }
+    const groupsOf = new Map<string, string[]>();
+    for (const g of this.dir.groups.values()) {
+      for (const member of g.members) {
+        const list = groupsOf.get(member);
+        if (list) list.push(g.id);
+        else groupsOf.set(member, [g.id]);
+      }
+    }
+    this.messageIndex = { byRecipient, groupsOf };
+    return this.messageIndex;
+  }
+
+  /** AS-1: whose own topics show a message: its recipient, or every member of its recipient group. */
+  private audienceOf(m: MessageRecord): readonly string[] {
+    const group = this.dir.groups.get(m.for);
+    return group ? group.members : [m.for];
+  }
+
   /** PH-4 and friends: who a number reaches now (or at `at`). */
   resolveCall(number: string, at: Date = this.opts.clock.now()): CallResolution {
     return resolveCall(this.state, number, at);
@@ -129,6 +180,8 @@ export class Hub {
     const now = clock.now();
     for (const rec of store.loadPeople()) this.people.set(rec.personId, rec);
     for (const rec of store.loadDepts()) this.depts.set(rec.deptId, rec);
+    for (const m of store.loadMessages(new Date(now.getTime() - KEEP_DONE_MS))) this.messages.set(m.id, m);
+    this.messageIndex = null;
     this.fillIn(now);
 
     const client = await mqtt.connectAsync(this.opts.mqttUrl, {
@@ -140,10 +193,11 @@ export class Hub {
       will: { topic: buildTopic({ kind: 'hub-status' }), payload: Buffer.from(JSON.stringify({ online: false, since: now.toISOString() })), qos: 1, retain: true },
     });
     this.client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     client.on('error', (err) => this.log.warn('mqtt error', { err: err.message }));
     client.on('connect', () => this.publishAll()); // after a broker restart, the truth goes out again
     await client.subscribeAsync(filters.allDeviceReq, { qos: 1 });
+    await client.subscribeAsync(filters.allDeviceStatus, { qos: 1 }); // births and Wills, for the fleet view
     this.tick(true); // what changed while the hub was down (phone hours, ends) before anything is published
     this.publishAll();
     await this.reconcile();
@@ -201,7 +255,7 @@ export class Hub {
       this.publish(buildTopic({ kind: 'person-public', personId: rec.personId }), pub);
       this.publish(buildTopic({ kind: 'dept-member', deptId: pub.deptId, personId: rec.personId }), pub);
     }
-    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.people, this.pbxSync.statusOf(rec.personId)));
+    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.people, this.pbxSync.statusOf(rec.personId), this.messagesOf(rec.personId)));
   }
 
   /** `raw` sends `body` as it is: an empty retained payload clears a topic. */
@@ -216,8 +270,12 @@ export class Hub {
     });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer, retained = false): void {
     const t = parseTopic(topic);
+    if (t?.kind === 'device-status') {
+      if (!this.fleet.status(t.deviceId, payload, this.now(), retained)) this.log.warn('unreadable device status', { device: t.deviceId });
+      return;
+    }
     if (t?.kind !== 'device-req') {
       this.log.warn('dropped message on unexpected topic', { topic });
       return;
@@ -227,6 +285,7 @@ export class Hub {
     const decoded = decodeRequest(payload);
     if (!decoded.ok) {
       this.log.info('request refused', { device: deviceId, code: decoded.error.code, msg: decoded.error.message });
+      this.fleet.refused(deviceId, { at: this.now(), code: decoded.error.code, rule: decoded.error.rule });
       reply({ id: decoded.id, ok: false, error: decoded.error.toBody() });
       return;
     }
@@ -238,6 +297,7 @@ export class Hub {
     } catch (err) {
       if (err instanceof OmstilError) {
         this.log.info('request refused', { device: deviceId, op: req.op, code: err.code, rule: err.rule });
+        this.fleet.refused(deviceId, { at: this.now(), code: err.code, rule: err.rule, op: req.op });
         reply({ id: req.id, ok: false, error: err.toBody() });
       } else {
         this.log.error('request failed', { device: deviceId, op: req.op, err: (err as Error).stack });
@@ -253,19 +313,33 @@ export class Hub {
   execute(actor: Actor, cmd: Command, detail: unknown = cmd): unknown {
     const now = this.opts.clock.now();
     const outcome = applyCommand(this.state, actor, cmd, now);
-    if (outcome.people.length || outcome.depts.length) {
-      this.commit(outcome.people, outcome.depts, { at: now.toISOString(), actor: actorName(actor), op: cmd.op, detail });
+    if (outcome.people.length || outcome.depts.length || outcome.messages.length) {
+      // a message's caller data stays in its record: the journal gets what the policy says (AS-1)
+      const journal = outcome.journal === undefined ? detail : outcome.journal;
+      this.commit(outcome.people, outcome.depts, { at: now.toISOString(), actor: actorName(actor), op: cmd.op, detail: journal }, outcome.messages);
     }
     return outcome.data;
   }
 
-  private commit(people: PersonRecord[], depts: DeptRecord[], entry: Parameters<Store['commit']>[2]): void {
-    this.opts.store.commit(people, depts, entry); // durable before anything is published or acknowledged
+  private commit(people: PersonRecord[], depts: DeptRecord[], entry: Parameters<Store['commit']>[2], messages: readonly MessageRecord[] = []): void {
+    this.opts.store.commit(people, depts, entry, messages); // durable before anything is published or acknowledged
     for (const rec of people) this.people.set(rec.personId, rec);
     for (const rec of depts) this.depts.set(rec.deptId, rec);
+    for (const m of messages) this.messages.set(m.id, m);
+    if (messages.length) this.messageIndex = null;
     // a dept's closures change its people's answers but not their presence; refresh picks up new ends
     this.due = 0;
     for (const rec of people) this.publishPerson(rec);
+    // AS-1/AS-4: everyone whose own topic shows a new or changed message (their leaders follow it)
+    const shown = new Set(people.map((p) => p.personId));
+    for (const m of messages) {
+      for (const id of this.audienceOf(m)) {
+        if (shown.has(id)) continue;
+        shown.add(id);
+        const rec = this.people.get(id);
+        if (rec) this.publishPerson(rec);
+      }
+    }
     for (const rec of depts) this.publishDept(rec);
     this.pbxSync.changed(people, depts.length > 0);
     for (const l of this.commitListeners) {
@@ -289,9 +363,16 @@ export class Hub {
         this.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: { people: changed.people.map((c) => c.personId), depts: changed.depts.map((d) => d.deptId) } });
       }
       this.due = nextDue(this.state, now).getTime();
+      this.forgetDoneMessages(now);
     } catch (err) {
       this.log.error('refresh failed; will retry', { err: (err as Error).stack });
     }
+  }
+
+  /** AS-4: done messages older than a week leave memory; the store keeps them (the audit trail). */
+  private forgetDoneMessages(now: Date): void {
+    const before = now.getTime() - KEEP_DONE_MS;
+    for (const [id, m] of this.messages) if (m.status === 'done' && Date.parse(m.updatedAt) < before) this.messages.delete(id);
   }
 
   /**
@@ -312,7 +393,9 @@ export class Hub {
     }
     const old = this.dir;
     this.dir = next;
+    this.fleet.setDirectory(next);
     this.dirVersion = stored.version;
+    this.messageIndex = null; // group members may have changed
     const clear = (topic: string) => void this.publish(topic, '', true, true);
     for (const p of old.people.values()) {
       if (next.people.has(p.id)) continue;

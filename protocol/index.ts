@@ -9,3 +9,4 @@ export * from './clock.js';
 export * from './admin.js';
 export * from './route.js';
 export * from './labels.js';
+export * from './fleet.js';

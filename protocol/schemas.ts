@@ -94,6 +94,37 @@ export const IncomingDiversion = z.strictObject({
   until: IsoTime.nullable(),
 });
 
+/** AS-1: the longest message text a caller's request may have */
+export const MAX_MESSAGE_CHARS = 1000;
+/** a caller's phone number as a receptionist types it: digits, spaces, +, -, at most 20 */
+export const CallerNumber = z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'must be a phone number: digits, spaces, + and -');
+
+/**
+ * AS-1..AS-4: a message taken for someone to call back. Personal data: only on the recipient's
+ * own topic (and the own topics of a recipient group's members), never on public topics.
+ */
+export const CallbackMessage = z.strictObject({
+  id: Id,
+  /** who is to call back: a person or a function number (AS-3 may route it to the colleague covering, the group or the leader) */
+  for: Id,
+  forName: z.string(),
+  /** who the caller asked for, when that is not `for` (AS-3) */
+  askedFor: Id.nullable(),
+  askedForName: z.string().nullable(),
+  callerName: z.string().min(1).max(100),
+  callerNumber: CallerNumber,
+  text: z.string().max(MAX_MESSAGE_CHARS),
+  /** who took it, to show as it is: the person's name when a phone took it, else the device id (a kiosk) or `admin:<name>` (the admin API) */
+  takenBy: z.string(),
+  takenAt: IsoTime,
+  /** AS-2: call back by then */
+  due: IsoTime,
+  /** AS-1, or AS-3 when it went to someone other than who was asked for */
+  rule: z.string(),
+  status: z.enum(['waiting', 'acknowledged', 'done']),
+});
+export type CallbackMessage = z.infer<typeof CallbackMessage>;
+
 /** person/{id}/own: the employee's own phone (and their leader's). May carry private fields. */
 export const PersonOwn = z.strictObject({
   ...PersonPublic.shape,
@@ -104,6 +135,8 @@ export const PersonOwn = z.strictObject({
   absenceReason: z.string().nullable(),
   /** DV-6 / PR-4: rules the person's state breaks now, for them and their leader to fix */
   alerts: z.array(z.strictObject({ rule: z.string(), text: LocalizedText })),
+  /** AS-1/AS-4: messages waiting for me to call back (and those I acknowledged), oldest due first; for me or a function number I am a member of */
+  messages: z.array(CallbackMessage).max(200),
   /** the PBX's side of this phone */
   pbx: z.strictObject({
     /** applied: calls route by omstil's state; pending: the PBX has not taken the latest change yet (retried, nothing is lost) */
@@ -201,6 +234,22 @@ export const SetAbsenceArgs = z.strictObject({
   ...OnBehalf,
 });
 export const ClearAbsenceArgs = z.strictObject({ ...OnBehalf });
+/**
+ * AS-1: take a message for a person or a function number (a kiosk, or any phone). The hub routes
+ * it (AS-3) and sets its due time (AS-2); the reply's data is `TakeMessageReply`.
+ */
+export const TakeMessageArgs = z.strictObject({
+  for: Id,
+  callerName: z.string().trim().min(1).max(100),
+  callerNumber: CallerNumber,
+  text: z.string().max(MAX_MESSAGE_CHARS),
+  /** AS-3: the caller was told the person is away and still wants the message to go to them */
+  callerInformed: z.boolean().optional(),
+});
+export const TakeMessageReply = z.strictObject({ id: Id, for: Id, forName: z.string(), due: IsoTime, rule: z.string() });
+export type TakeMessageReply = z.infer<typeof TakeMessageReply>;
+/** AS-4: the recipient has seen it (acknowledged) or called back (done) */
+export const MessageStatusArgs = z.strictObject({ message: Id, status: z.enum(['acknowledged', 'done']) });
 
 export const Request = z.discriminatedUnion('op', [
   z.strictObject({ id: RequestId, op: z.literal('divert'), args: DivertArgs }),
@@ -209,10 +258,12 @@ export const Request = z.discriminatedUnion('op', [
   z.strictObject({ id: RequestId, op: z.literal('accept-diversion'), args: AcceptArgs }),
   z.strictObject({ id: RequestId, op: z.literal('set-absence'), args: SetAbsenceArgs }),
   z.strictObject({ id: RequestId, op: z.literal('clear-absence'), args: ClearAbsenceArgs }),
+  z.strictObject({ id: RequestId, op: z.literal('take-message'), args: TakeMessageArgs }),
+  z.strictObject({ id: RequestId, op: z.literal('message-status'), args: MessageStatusArgs }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['divert', 'undivert', 'decline-diversion', 'accept-diversion', 'set-absence', 'clear-absence'];
+export const OPS: readonly Op[] = ['divert', 'undivert', 'decline-diversion', 'accept-diversion', 'set-absence', 'clear-absence', 'take-message', 'message-status'];
 export type ArgsOf<O extends Op> = Extract<Request, { op: O }>['args'];
 
 export const ErrorBodySchema = z.strictObject({

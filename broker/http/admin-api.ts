@@ -3,6 +3,8 @@
  * systems, through the same policy (no path around it). HTTP + JSON with a bearer token.
  * Also the routing endpoint a PBX or voicebot asks "who answers this number now" (PH-4), and
  * `GET /api/v1/route` (also `/api/route`; RT-2, route-endpoint.ts), which needs no token.
+ * The fleet for IT: `GET /api/v1/devices` (token; long poll with `?after&wait`) and the page
+ * that shows it at `/fleet` (no token; it asks for one), both from broker/fleet/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -19,13 +21,18 @@ import {
   OmstilError,
   ROUTE_PATH,
   ROUTE_PATH_SHORT,
+  TakeMessageArgs,
   type ErrorCode,
   type Logger,
 } from '../../protocol/index.js';
 import type { Hub } from '../hub.js';
 import type { Actor, Command } from '../policy/commands.js';
-import { deptPublic, personOwn } from '../state/projections.js';
+import { newMessageId } from '../requests/message-id.js';
+import { deptPublic, messagesFor, personOwn } from '../state/projections.js';
 import { answerRoute } from './route-endpoint.js';
+import { FLEET_PATH, FleetPage } from '../fleet/fleet-page.js';
+import { FleetWaiters, MAX_WAIT_SECONDS } from '../fleet/fleet-waiters.js';
+import { defaultUiDir } from '../../simulator/main.js';
 
 export interface AdminApiOptions {
   hub: Hub;
@@ -35,6 +42,8 @@ export interface AdminApiOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** the built device UI (index.html, omstil-ui.js) for the fleet page at /fleet; default: dist/device-ui */
+  uiDir?: string;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -55,9 +64,13 @@ type Handler = (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => P
 export class AdminApi {
   private server: Server | null = null;
   private readonly routes: { method: string; path: RegExp; handler: Handler }[] = [];
+  private readonly fleetWaiters: FleetWaiters;
+  private readonly fleetPage: FleetPage;
 
   constructor(private readonly opts: AdminApiOptions) {
     const hub = opts.hub;
+    this.fleetWaiters = new FleetWaiters(hub.fleet);
+    this.fleetPage = new FleetPage(opts.uiDir ?? defaultUiDir());
     const actor: Actor = { source: 'admin', id: 'api', personId: null };
     const run = (cmd: Command) => ({ ok: true, data: hub.execute(actor, cmd) ?? null });
     const id = '([a-z0-9-]{1,64})';
@@ -72,7 +85,17 @@ export class AdminApi {
       if (!rec || !hub.directory.people.has(pid)) throw new OmstilError('unknown-person', `unknown person "${pid}"`, { field: 'person', rule: 'RT-1' });
       return rec;
     };
-    route('GET', '/people/:id', async (m) => personOwn(person(m[1]!), hub.directory, hub.state.people, hub.pbxStatus(m[1]!)));
+    route('GET', '/people/:id', async (m) => personOwn(person(m[1]!), hub.directory, hub.state.people, hub.pbxStatus(m[1]!), hub.messagesOf(m[1]!)));
+    // AS-1/AS-4: what the person's phone shows: waiting and acknowledged messages for them and their groups, oldest due first
+    route('GET', '/people/:id/messages', async (m) => {
+      person(m[1]!);
+      return messagesFor(m[1]!, hub.directory, hub.messagesOf(m[1]!));
+    });
+    // AS-1: take a message (the voicebot, a web form); routed (AS-3) and due (AS-2) like a kiosk's
+    route('POST', '/messages', async (_m, body) => {
+      const b = await parse(TakeMessageArgs, body);
+      return run({ op: 'take-message', id: newMessageId(hub.now()), for: b.for, callerName: b.callerName, callerNumber: b.callerNumber, text: b.text, callerInformed: b.callerInformed ?? false });
+    });
     route('PUT', '/people/:id/diversion', async (m, body) => {
       const b = await parse(AdminDivert, body);
       return run({ op: 'divert', person: m[1]!, target: b.target, until: b.until ?? null });
@@ -98,6 +121,16 @@ export class AdminApi {
       return run({ op: 'add-peak', dept: m[1]!, ...(b.id ? { id: b.id } : {}), from: b.from, to: b.to, text: b.text });
     });
     route('DELETE', '/departments/:id/peaks/:id', async (m) => run({ op: 'remove-peak', dept: m[1]!, peak: m[2]! }));
+    // the fleet for IT (the page at /fleet): every device's state, firmware, last refused request.
+    // `?after=<version>&wait=<seconds>` answers once the fleet's version is no longer that one, or after the wait (long poll)
+    route('GET', '/devices', async (_m, _b, url) => {
+      const after = url.searchParams.get('after');
+      const wait = url.searchParams.get('wait') ?? '0';
+      if (after !== null && !/^\d{1,15}$/.test(after)) throw new OmstilError('invalid-payload', 'after: must be a version number', { field: 'after' });
+      if (!/^\d{1,2}$/.test(wait) || Number(wait) > MAX_WAIT_SECONDS) throw new OmstilError('invalid-payload', `wait: must be 0-${MAX_WAIT_SECONDS} seconds`, { field: 'wait' });
+      if (after !== null) await this.fleetWaiters.wait(Number(after), Number(wait) * 1000);
+      return hub.fleet.snapshot(hub.now());
+    });
     // calendar sync per calendar: last sync, last error, entries that could not be read
     route('GET', '/calendars', async () => opts.calendars?.() ?? []);
     // the routing endpoint (PH-4): who answers this number now, or at ?at=
@@ -128,7 +161,14 @@ export class AdminApi {
     this.server = server;
   }
 
+  /** The fleet page (same origin as the API; it asks for the token). */
+  get fleetUrl(): string {
+    const api = this.url;
+    return api ? api.slice(0, -ADMIN_API_PREFIX.length) + FLEET_PATH : '';
+  }
+
   async stop(): Promise<void> {
+    this.fleetWaiters.stop();
     const server = this.server;
     this.server = null;
     if (!server) return;
@@ -152,6 +192,8 @@ export class AdminApi {
     const fail = (err: OmstilError, status = STATUS[err.code] ?? 422) => send(status, { ok: false, error: err.toBody() });
     try {
       if (url.pathname === `${ADMIN_API_PREFIX}/healthz`) return send(200, { ok: true });
+      // the fleet page's files: no data in them, so no token (the page asks for it)
+      if (this.fleetPage.serves(url.pathname)) return await this.fleetPage.send(url.pathname, req.method, res);
       // RT-2: read by the PBX and the voicebot inside the network; shows only what the reception board shows, so no token
       if (url.pathname === ROUTE_PATH || url.pathname === ROUTE_PATH_SHORT) {
         if (req.method !== 'GET') {

@@ -4,14 +4,17 @@
  * PBX all end here, so no path can bypass a rule. Pure: returns the new records (rev + 1)
  * for the hub to commit and publish, or throws an OmstilError naming the rule.
  */
-import { OmstilError, type ClosureOffer, type Texts } from '../../protocol/index.js';
+import { decodeValue, OmstilError, TakeMessageArgs, type ClosureOffer, type TakeMessageReply, type Texts } from '../../protocol/index.js';
 import { initialDeptRecord, reviseDept, type ClosureRecord, type DeptRecord } from '../state/dept-record.js';
+import { MESSAGE_STATUS_ORDER, messageJournal, type MessageRecord } from '../state/message-record.js';
 import { activeDiversion, initialRecord, revise, type MeetingPrompt, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
 import { availabilityOf } from './availability.js';
+import { callbackDue } from './deadlines.js';
 import { checkDiversion, suggestTarget } from './diversion.js';
 import { addWorkdays, isLongerThanWorkday } from './hours/workdays.js';
 import type { PolicyState } from './policy-state.js';
 import { refuse, toError } from './refusal.js';
+import { messageRecipient } from './resolve-call.js';
 
 export interface Actor {
   source: Source;
@@ -37,18 +40,27 @@ export type Command =
   | { op: 'add-closure'; dept: string; id?: string; start: string; end: string; message: Texts | null; offer: ClosureOffer; fallback: string | null }
   | { op: 'end-closure'; dept: string; closure: string }
   | { op: 'add-peak'; dept: string; id?: string; from: string; to: string; text: Texts }
-  | { op: 'remove-peak'; dept: string; peak: string };
+  | { op: 'remove-peak'; dept: string; peak: string }
+  /** AS-1: a message for a person or group (`for`), routed by AS-3, due by AS-2; `id` is made at the edge (newMessageId) */
+  | { op: 'take-message'; id: string; for: string; callerName: string; callerNumber: string; text: string; callerInformed: boolean }
+  /** AS-4: the recipient (a member of the recipient group, or their leader) moves a message forward */
+  | { op: 'message-status'; message: string; status: 'acknowledged' | 'done' };
 
 export interface Outcome {
   people: PersonRecord[];
   depts: DeptRecord[];
+  /** AS-1..AS-4: new and changed messages (rev + 1) */
+  messages: MessageRecord[];
   data?: unknown;
+  /** what the journal keeps instead of the command's detail (messages: never the caller's data) */
+  journal?: unknown;
 }
 
 /** Which sources may run which ops. Anything else is refused (`forbidden`). */
 const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
-  phone: new Set(['divert', 'undivert', 'accept-diversion', 'decline-diversion', 'set-status', 'clear-status']),
-  admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak']),
+  // a kiosk is a phone without a person: it may take messages (AS-1); person ops refuse it (no-person)
+  phone: new Set(['divert', 'undivert', 'accept-diversion', 'decline-diversion', 'set-status', 'clear-status', 'take-message', 'message-status']),
+  admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak', 'take-message']),
   calendar: new Set(['set-status', 'clear-status', 'divert', 'undivert', 'set-meeting-prompt']),
   pbx: new Set(['set-on-call', 'pbx-forward']),
   hub: new Set(['undivert', 'clear-status']),
@@ -67,7 +79,14 @@ export function applyCommand(state: PolicyState, actor: Actor, cmd: Command, at:
   const tx = new Change(state, at);
   if ('person' in cmd) authorize(state, actor, cmd.op, cmd.person);
   const data = run(tx, actor, cmd);
-  return { people: tx.changedPeople(), depts: tx.changedDepts(), ...(data === undefined ? {} : { data }) };
+  const messages = tx.changedMessages();
+  return {
+    people: tx.changedPeople(),
+    depts: tx.changedDepts(),
+    messages,
+    ...(data === undefined ? {} : { data }),
+    ...(messages.length ? { journal: messages.length === 1 ? messageJournal(messages[0]!) : messages.map(messageJournal) } : {}),
+  };
 }
 
 /** PR-4: a phone acts for its own person; a leader's phone also for their staff. */
@@ -90,6 +109,7 @@ function authorize(state: PolicyState, actor: Actor, op: Command['op'], personId
 class Change {
   private readonly people = new Map<string, PersonRecord>();
   private readonly depts = new Map<string, DeptRecord>();
+  private readonly messages = new Map<string, MessageRecord>();
   /** the state as it will be after this change: later checks see earlier steps */
   readonly view: PolicyState;
 
@@ -99,7 +119,7 @@ class Change {
   ) {
     const people = new Map(base.people);
     const depts = new Map(base.depts);
-    this.view = { dir: base.dir, people, depts };
+    this.view = { dir: base.dir, people, depts, ...(base.messages ? { messages: base.messages } : {}) };
     this.peopleView = people;
     this.deptsView = depts;
   }
@@ -145,6 +165,19 @@ class Change {
 
   changedDepts(): DeptRecord[] {
     return [...this.depts.values()];
+  }
+
+  message(id: string): MessageRecord | undefined {
+    return this.messages.get(id) ?? this.base.messages?.get(id);
+  }
+
+  /** a new message (rev 1) or the next revision of one */
+  setMessage(next: MessageRecord): void {
+    this.messages.set(next.id, next);
+  }
+
+  changedMessages(): MessageRecord[] {
+    return [...this.messages.values()];
   }
 }
 
@@ -245,7 +278,122 @@ function run(tx: Change, actor: Actor, cmd: Command): unknown {
       tx.setDept(cmd.dept, { peaks: rec.peaks.filter((p) => p.id !== cmd.peak) });
       return undefined;
     }
+    case 'take-message':
+      return takeMessage(tx, actor, cmd);
+    case 'message-status':
+      return messageStatus(tx, actor, cmd);
   }
+}
+
+/** How the journal and a message's history name an actor: a device id, or `<source>:<id>`. */
+function actorName(actor: Actor): string {
+  return actor.source === 'phone' ? actor.id : `${actor.source}:${actor.id}`;
+}
+
+/**
+ * AS-1: take a message. AS-3 picks who is to call back (`for` absent more than a workday:
+ * the colleague covering, the department's group, the leader; unless the caller was told),
+ * AS-2 when (the asked-for department's call-back workdays).
+ */
+function takeMessage(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'take-message' }>): TakeMessageReply {
+  const { dir } = tx.base;
+  const at = tx.at;
+  // the request schema's checks for every source, so no path stores what a phone could not send
+  const args = decodeValue(TakeMessageArgs, { for: cmd.for, callerName: cmd.callerName, callerNumber: cmd.callerNumber, text: cmd.text, callerInformed: cmd.callerInformed });
+  if (!args.ok) {
+    const field = `args.${args.error.field ?? ''}`;
+    throw new OmstilError('invalid-payload', `args.${args.error.message}`, {
+      field,
+      rule: 'AS-1',
+      text: { da: `Beskeden mangler noget eller har en fejl (${field.slice(5)}).`, en: `the message is missing something or has an error (${field.slice(5)})` },
+    });
+  }
+  const existing = tx.message(cmd.id);
+  if (existing) return takeReply(tx, existing); // idempotent repeat of the same id
+  const target = dir.target(cmd.for);
+  if (!target) {
+    throw new OmstilError('unknown-person', `unknown person or group "${cmd.for}"`, {
+      field: 'args.for',
+      rule: 'RT-1',
+      text: { da: `Ukendt person eller funktion "${cmd.for}".`, en: `unknown person or function "${cmd.for}"` },
+    });
+  }
+  if (target.kind === 'person' && target.person.role === 'switchboard') {
+    // AS-3 / DV-3: nobody calls back from the switchboard; the message goes to whoever the caller wants
+    throw new OmstilError('invalid-payload', 'args.for: a message cannot be left for the switchboard', {
+      field: 'args.for',
+      rule: 'AS-3',
+      text: { da: 'En besked kan ikke lægges til Omstillingen. Læg den til den person eller funktion, borgeren søger.', en: 'a message cannot be left for the switchboard; leave it for the person or function the caller wants' },
+    });
+  }
+  const routed = target.kind === 'person' ? messageRecipient(tx.view, cmd.for, at, { callerInformed: cmd.callerInformed }) : { recipient: cmd.for, rule: 'AS-1' };
+  const deptId = target.kind === 'person' ? target.person.dept : target.group.dept;
+  const by = actorName(actor);
+  const message: MessageRecord = {
+    id: cmd.id,
+    rev: 1,
+    for: routed.recipient,
+    askedFor: routed.recipient === cmd.for ? null : cmd.for,
+    callerName: args.value.callerName,
+    callerNumber: args.value.callerNumber,
+    text: args.value.text,
+    callerInformed: cmd.callerInformed,
+    takenBy: { actor: by, source: actor.source, person: actor.source === 'phone' ? actor.personId : null },
+    takenAt: at.toISOString(),
+    // AS-2: the asked-for department's promise
+    due: callbackDue(dir, deptId, at).toISOString(),
+    rule: routed.rule,
+    status: 'waiting',
+    history: [{ at: at.toISOString(), status: 'waiting', by, person: actor.source === 'phone' ? actor.personId : null }],
+    updatedAt: at.toISOString(),
+  };
+  tx.setMessage(message);
+  return takeReply(tx, message);
+}
+
+function takeReply(tx: Change, m: MessageRecord): TakeMessageReply {
+  return { id: m.id, for: m.for, forName: tx.base.dir.nameOf(m.for), due: m.due, rule: m.rule };
+}
+
+/** AS-4: who may move a message on: its recipient, a member of its recipient group, or their leader (PR-4). */
+export function mayHandleMessage(state: PolicyState, personId: string, recipient: string): boolean {
+  const { dir } = state;
+  if (personId === recipient || dir.isLeaderOf(personId, recipient)) return true;
+  const group = dir.groups.get(recipient);
+  return group !== undefined && group.members.some((m) => m === personId || dir.isLeaderOf(personId, m));
+}
+
+/** AS-4: waiting → acknowledged → done, never back; the same status again changes nothing. */
+function messageStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'message-status' }>): { id: string; status: MessageRecord['status'] } {
+  const at = tx.at;
+  const m = tx.message(cmd.message);
+  if (!m) {
+    throw new OmstilError('invalid-payload', `args.message: no message "${cmd.message}"`, {
+      field: 'args.message',
+      rule: 'AS-4',
+      text: { da: 'Beskeden findes ikke.', en: 'there is no such message' },
+    });
+  }
+  if (actor.source === 'phone' && (actor.personId === null || !mayHandleMessage(tx.base, actor.personId, m.for))) {
+    throw new OmstilError('forbidden', `only ${m.for} (or a member of it, or their leader) may change message ${m.id}`, {
+      field: 'args.message',
+      rule: 'AS-4',
+      text: { da: 'Kun modtageren af beskeden (eller deres leder) kan ændre den.', en: 'only whoever the message is for (or their leader) can change it' },
+    });
+  }
+  const from = MESSAGE_STATUS_ORDER.indexOf(m.status);
+  const to = MESSAGE_STATUS_ORDER.indexOf(cmd.status);
+  if (to === from) return { id: m.id, status: m.status };
+  if (to < from) {
+    throw new OmstilError('invalid-payload', `args.status: message ${m.id} is already ${m.status}`, {
+      field: 'args.status',
+      rule: 'AS-4',
+      text: { da: 'Beskeden er allerede afsluttet.', en: 'the message is already done' },
+    });
+  }
+  const entry = { at: at.toISOString(), status: cmd.status, by: actorName(actor), person: actor.source === 'phone' ? actor.personId : null };
+  tx.setMessage({ ...m, status: cmd.status, rev: m.rev + 1, updatedAt: at.toISOString(), history: [...m.history, entry] });
+  return { id: m.id, status: cmd.status };
 }
 
 function divert(tx: Change, actor: Actor, personId: string, target: string, until: string | null, field: string): unknown {

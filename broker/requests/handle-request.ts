@@ -5,6 +5,7 @@
 import { OmstilError, type Request } from '../../protocol/index.js';
 import type { Directory } from '../directory/directory.js';
 import type { Actor, Command } from '../policy/commands.js';
+import { newMessageId } from './message-id.js';
 
 export function actorForDevice(dir: Directory, deviceId: string): Actor {
   const device = dir.devices.get(deviceId);
@@ -13,7 +14,8 @@ export function actorForDevice(dir: Directory, deviceId: string): Actor {
   return { source: 'phone', id: deviceId, personId: device.person };
 }
 
-export function requestToCommand(actor: Actor, req: Request): Command {
+/** `newId` names a message taken by `take-message` (tests pass their own). */
+export function requestToCommand(actor: Actor, req: Request, newId: () => string = newMessageId): Command {
   const own = () => {
     if (actor.personId === null) {
       throw new OmstilError('no-person', `${req.op} needs a phone that belongs to a person; ${actor.id} has none`, {
@@ -43,5 +45,10 @@ export function requestToCommand(actor: Actor, req: Request): Command {
       };
     case 'clear-absence':
       return { op: 'clear-status', person: req.args.person ?? own() };
+    // AS-1: any phone or kiosk takes a message; AS-4: the recipient moves it on (checked by the policy)
+    case 'take-message':
+      return { op: 'take-message', id: newId(), for: req.args.for, callerName: req.args.callerName, callerNumber: req.args.callerNumber, text: req.args.text, callerInformed: req.args.callerInformed ?? false };
+    case 'message-status':
+      return { op: 'message-status', message: req.args.message, status: req.args.status };
   }
 }

@@ -2,7 +2,7 @@
  * Per-audience projections (DESIGN principle 4). Public projections are built field by
  * field from an allow-list, so a private field added to the record can never leak (PR-2).
  */
-import type { DeptPublic, DeviceConfig, PersonOwn, PersonPublic, Texts } from '../../protocol/index.js';
+import type { CallbackMessage, DeptPublic, DeviceConfig, PersonOwn, PersonPublic, Texts } from '../../protocol/index.js';
 import type { Device, Directory } from '../directory/directory.js';
 import { deptHours } from '../policy/availability.js';
 import { closureText } from '../policy/closure-text.js';
@@ -11,6 +11,7 @@ import { localDate } from '../policy/hours/zone.js';
 import { isLongerThanWorkday } from '../policy/hours/workdays.js';
 import type { PolicyState } from '../policy/policy-state.js';
 import type { DeptRecord } from './dept-record.js';
+import type { MessageRecord } from './message-record.js';
 import { activeDiversion, type PersonRecord } from './person-record.js';
 
 export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
@@ -36,7 +37,13 @@ export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
 /** The PBX's side of a phone (see PbxSync); the default when the caller has none to say. */
 const PBX_APPLIED: PersonOwn['pbx'] = { forward: 'applied', notice: null };
 
-export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMap<string, PersonRecord>, pbx: PersonOwn['pbx'] = PBX_APPLIED): PersonOwn {
+export function personOwn(
+  rec: PersonRecord,
+  dir: Directory,
+  records: ReadonlyMap<string, PersonRecord>,
+  pbx: PersonOwn['pbx'] = PBX_APPLIED,
+  messages: Iterable<MessageRecord> = [],
+): PersonOwn {
   const d = rec.diversion;
   const incoming: PersonOwn['incoming'] = [];
   for (const other of records.values()) {
@@ -52,10 +59,50 @@ export function personOwn(rec: PersonRecord, dir: Directory, records: ReadonlyMa
     incoming,
     absenceReason: rec.absenceReason,
     alerts: alertsFor(rec),
+    messages: messagesFor(rec.personId, dir, messages),
     pbx,
     meetingPrompt: rec.meetingPrompt
       ? { start: rec.meetingPrompt.start, end: rec.meetingPrompt.end, suggestion: rec.meetingPrompt.suggestion ? { id: rec.meetingPrompt.suggestion, name: dir.nameOf(rec.meetingPrompt.suggestion) } : null }
       : null,
+  };
+}
+
+/** AS-4: the most messages an own topic carries (the oldest due first) */
+export const MAX_OWN_MESSAGES = 200;
+
+/**
+ * AS-1/AS-4: the messages a person is to call back: waiting and acknowledged ones for them or
+ * for a group they are a member of, oldest due first, at most MAX_OWN_MESSAGES. Done ones are
+ * kept at the hub, never shown. Only ever on own topics: caller data is personal (PR-2).
+ */
+export function messagesFor(personId: string, dir: Directory, messages: Iterable<MessageRecord>): CallbackMessage[] {
+  const mine: MessageRecord[] = [];
+  for (const m of messages) {
+    if (m.status === 'done') continue;
+    if (m.for === personId || dir.groups.get(m.for)?.members.includes(personId)) mine.push(m);
+  }
+  mine.sort((a, b) => Date.parse(a.due) - Date.parse(b.due) || a.takenAt.localeCompare(b.takenAt) || a.id.localeCompare(b.id));
+  return mine.slice(0, MAX_OWN_MESSAGES).map((m) => callbackMessage(m, dir));
+}
+
+/** A message as the recipient's phone shows it (CallbackMessage). */
+export function callbackMessage(m: MessageRecord, dir: Directory): CallbackMessage {
+  const taker = m.takenBy.person ? dir.people.get(m.takenBy.person)?.name : undefined;
+  return {
+    id: m.id,
+    for: m.for,
+    forName: dir.nameOf(m.for),
+    askedFor: m.askedFor,
+    askedForName: m.askedFor === null ? null : dir.nameOf(m.askedFor),
+    callerName: m.callerName,
+    callerNumber: m.callerNumber,
+    text: m.text,
+    // a phone's person by name (any device id), else the device id (a kiosk) or `admin:<name>`
+    takenBy: taker ?? m.takenBy.actor,
+    takenAt: m.takenAt,
+    due: m.due,
+    rule: m.rule,
+    status: m.status,
   };
 }
 

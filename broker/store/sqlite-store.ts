@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DirectoryData } from '../directory/directory.js';
 import type { DeptRecord } from '../state/dept-record.js';
+import type { MessageRecord } from '../state/message-record.js';
 import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
 import type { JournalEntry, Store, StoredDirectory } from './store.js';
 
@@ -37,6 +38,18 @@ const MIGRATIONS: string[] = [
      source TEXT NOT NULL,
      body TEXT NOT NULL
    );`,
+  // 3: messages and call-backs (AS-1..AS-4); done ones stay (the audit trail). `recipient`,
+  // `status` and `updated_at` repeat the body's fields for the queries.
+  `CREATE TABLE message (
+     message_id TEXT PRIMARY KEY,
+     rev INTEGER NOT NULL,
+     recipient TEXT NOT NULL,
+     status TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX message_by_status ON message (status, updated_at);
+   CREATE INDEX message_by_recipient ON message (recipient);`,
 ];
 
 export interface SqliteStoreOptions {
@@ -50,6 +63,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly upsert: Database.Statement;
   private readonly upsertDept: Database.Statement;
+  private readonly upsertMessage: Database.Statement;
   private readonly append: Database.Statement;
 
   /** where the database lives (':memory:' for none) */
@@ -75,6 +89,9 @@ export class SqliteStore implements Store {
     );
     this.upsertDept = this.db.prepare(
       'INSERT INTO dept_state (dept_id, rev, body) VALUES (?, ?, ?) ON CONFLICT(dept_id) DO UPDATE SET rev = excluded.rev, body = excluded.body',
+    );
+    this.upsertMessage = this.db.prepare(
+      'INSERT INTO message (message_id, rev, recipient, status, updated_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET rev = excluded.rev, recipient = excluded.recipient, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body',
     );
     this.append = this.db.prepare('INSERT INTO journal (at, actor, op, detail) VALUES (?, ?, ?, ?)');
   }
@@ -110,10 +127,22 @@ export class SqliteStore implements Store {
     return rows.map((r) => JSON.parse(r.body) as DeptRecord);
   }
 
-  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry): void {
+  loadMessages(doneSince: Date): MessageRecord[] {
+    const rows = this.db.prepare("SELECT body FROM message WHERE status != 'done' OR updated_at >= ? ORDER BY message_id").all(doneSince.toISOString()) as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as MessageRecord);
+  }
+
+  message(id: string): MessageRecord | null {
+    const row = this.db.prepare('SELECT body FROM message WHERE message_id = ?').get(id) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as MessageRecord) : null;
+  }
+
+  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry, messages: readonly MessageRecord[] = []): void {
     this.db.transaction(() => {
       for (const r of people) this.upsert.run(r.personId, r.rev, JSON.stringify(r));
       for (const d of depts) this.upsertDept.run(d.deptId, d.rev, JSON.stringify(d));
+      // updated_at as an ISO instant in UTC, so `>=` on the text orders it
+      for (const m of messages) this.upsertMessage.run(m.id, m.rev, m.for, m.status, new Date(m.updatedAt).toISOString(), JSON.stringify(m));
       this.append.run(entry.at, entry.actor, entry.op, JSON.stringify(entry.detail ?? null));
     })();
   }

@@ -1,6 +1,7 @@
 /** The hub's persistence port. `commit` is durable when it returns: only then is a request acknowledged. */
 import type { DirectoryData } from '../directory/directory.js';
 import type { DeptRecord } from '../state/dept-record.js';
+import type { MessageRecord } from '../state/message-record.js';
 import type { PersonRecord } from '../state/person-record.js';
 
 export interface JournalEntry {
@@ -21,8 +22,12 @@ export interface StoredDirectory {
 export interface Store {
   loadPeople(): PersonRecord[];
   loadDepts(): DeptRecord[];
-  /** Writes all records and the journal entry in one transaction. */
-  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry): void;
+  /** AS-1..AS-4: every message not done, and those done since `doneSince` (older done ones stay stored, unloaded). */
+  loadMessages(doneSince: Date): MessageRecord[];
+  /** One message by id, done or not (the audit trail), or null. */
+  message(id: string): MessageRecord | null;
+  /** Writes all records (people, departments, messages) and the journal entry in one transaction. */
+  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry, messages?: readonly MessageRecord[]): void;
   journal(limit: number): JournalEntry[];
   /** The directory in force (RT-1), or null before the first import. */
   loadDirectory(): StoredDirectory | null;

@@ -25,12 +25,12 @@ export function person(personId: string, extra: Partial<PersonPublic> = {}): Per
 }
 
 export function own(p: PersonPublic, extra: Partial<PersonOwn> = {}): PersonOwn {
-  return { ...p, ownDiversion: null, incoming: [], absenceReason: null, alerts: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null, ...extra };
+  return { ...p, ownDiversion: null, incoming: [], absenceReason: null, alerts: [], messages: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null, ...extra };
 }
 
 /** The public part of an own record (what colleagues see). */
 export function publicOf(me: PersonOwn): PersonPublic {
-  const { ownDiversion: _d, incoming: _i, absenceReason: _r, alerts: _a, pbx: _p, meetingPrompt: _m, ...pub } = me;
+  const { ownDiversion: _d, incoming: _i, absenceReason: _r, alerts: _a, messages: _ms, pbx: _p, meetingPrompt: _m, ...pub } = me;
   return pub;
 }
 

@@ -12,7 +12,7 @@ function person(personId: string, name: string, rev = 1, patch: Partial<PersonPu
   return { personId, name, deptId: 'familie', title: null, extension: '1001', presence: 'available', backAt: null, diversion: null, rev, updatedAt: T0, ...patch };
 }
 function own(personId: string, rev = 1, patch: Partial<PersonOwn> = {}): PersonOwn {
-  return { ...person(personId, 'Anna Holm', rev), ownDiversion: null, incoming: [], absenceReason: null, alerts: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null, ...patch };
+  return { ...person(personId, 'Anna Holm', rev), ownDiversion: null, incoming: [], absenceReason: null, alerts: [], messages: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null, ...patch };
 }
 function dept(deptId: string, name: string, rev = 0): DeptPublic {
   return deptPublicFixture({ deptId, name, rev });

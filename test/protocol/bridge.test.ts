@@ -19,7 +19,7 @@ const anna = {
   rev: 1,
   updatedAt: T0,
 };
-const me = { ...anna, ownDiversion: null, incoming: [], absenceReason: null, alerts: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null };
+const me = { ...anna, ownDiversion: null, incoming: [], absenceReason: null, alerts: [], messages: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null };
 const dept = deptPublicFixture({ deptId: 'familie', name: 'Familie', rev: 0 });
 
 function view(): DeviceView {

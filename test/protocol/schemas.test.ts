@@ -12,6 +12,7 @@ import {
   PersonPublic,
   Request,
   Response,
+  TakeMessageReply,
   decodeJson,
   decodeRequest,
   decodeValue,
@@ -102,6 +103,25 @@ const idRow = (field: string, extra: Bad[] = []): Row => ({ field, bad: [MISSING
 const timeRow = (field: string, nullable: boolean): Row => ({ field, bad: [MISSING, ...NOT_TIME, ...(nullable ? [] : [null])], ...(nullable ? { good: [null] } : {}) });
 const stringRow = (field: string, nullable: boolean): Row => ({ field, bad: [MISSING, 5, false, ...(nullable ? [] : [null])], ...(nullable ? { good: [null] } : {}) });
 
+/** AS-1: a message as the recipient's own topic carries it */
+const MESSAGE_SAMPLE = {
+  id: 'm-mic3x9k0-1f9a0c3e',
+  for: 'bo-jensen',
+  forName: 'Bo Jensen',
+  askedFor: 'anna-holm',
+  askedForName: 'Anna Holm',
+  callerName: 'Jytte Borger',
+  callerNumber: '+45 20 30 40 50',
+  text: 'Ringer om ansøgningen',
+  takenBy: 'kiosk-1',
+  takenAt: T0,
+  due: T1,
+  rule: 'AS-3',
+  status: 'waiting',
+};
+const CALLER_NUMBER_BAD = [MISSING, '', 'abc', '12345', '20304050x', '++4520304050', '-20304050', '+45 2030 4050 6070 8090 1', 20304050, null];
+const CALLER_NUMBER_GOOD = ['20304050', '+4520304050', '20 30-40 50', '123456'];
+
 const personPublicSample = {
   personId: 'anna-holm',
   name: 'Anna Holm',
@@ -178,6 +198,12 @@ const cases: SchemaCase[] = [
   },
   { name: 'PersonPublic', schema: PersonPublic, sample: personPublicSample, rows: personPublicRows },
   {
+    name: 'TakeMessageReply',
+    schema: TakeMessageReply,
+    sample: { id: 'm-mic3x9k0-1f9a0c3e', for: 'bo-jensen', forName: 'Bo Jensen', due: T1, rule: 'AS-3' },
+    rows: [idRow('id', [null]), idRow('for', [null]), stringRow('forName', false), timeRow('due', false), stringRow('rule', false)],
+  },
+  {
     name: 'PersonOwn',
     schema: PersonOwn,
     sample: {
@@ -186,6 +212,7 @@ const cases: SchemaCase[] = [
       incoming: [{ from: 'carl', fromName: 'Carl', since: T0, until: T1 }],
       absenceReason: 'kursus',
       alerts: [{ rule: 'DV-6', text: { da: 'Viderestil telefonen', en: 'Divert the phone' } }],
+      messages: [MESSAGE_SAMPLE],
       pbx: { forward: 'pending', notice: { at: T0, kind: 'refused', to: '1002', rule: 'DV-4', text: { da: 'Fjernet igen', en: 'Removed' } } },
       meetingPrompt: { start: T0, end: T1, suggestion: { id: 'bo-jensen', name: 'Bo Jensen' } },
     },
@@ -208,6 +235,20 @@ const cases: SchemaCase[] = [
       { field: 'alerts.0.text', bad: [MISSING, null, 'tekst'] },
       stringRow('alerts.0.text.da', false),
       stringRow('alerts.0.text.en', false),
+      { field: 'messages', bad: [MISSING, null, 'x', { value: [5], field: 'messages.0' }, Array.from({ length: 201 }, () => MESSAGE_SAMPLE)], good: [[], Array.from({ length: 200 }, () => MESSAGE_SAMPLE)] },
+      idRow('messages.0.id', [null]),
+      idRow('messages.0.for', [null]),
+      stringRow('messages.0.forName', false),
+      { ...idRow('messages.0.askedFor'), good: [null] },
+      stringRow('messages.0.askedForName', true),
+      { field: 'messages.0.callerName', bad: [MISSING, '', 'x'.repeat(101), 5, null], good: ['x'.repeat(100)] },
+      { field: 'messages.0.callerNumber', bad: CALLER_NUMBER_BAD, good: CALLER_NUMBER_GOOD },
+      { field: 'messages.0.text', bad: [MISSING, 'x'.repeat(1001), 5, null], good: ['', 'x'.repeat(1000)] },
+      stringRow('messages.0.takenBy', false),
+      timeRow('messages.0.takenAt', false),
+      timeRow('messages.0.due', false),
+      stringRow('messages.0.rule', false),
+      { field: 'messages.0.status', bad: [MISSING, 'open', 'Done', 5, null], good: ['acknowledged', 'done'] },
       { field: 'pbx', bad: [MISSING, null, 'applied'] },
       { field: 'pbx.forward', bad: [MISSING, null, 'done', 'Applied'], good: ['applied'] },
       { field: 'pbx.notice', bad: [MISSING, 'x'], good: [null] },
@@ -333,6 +374,8 @@ const requestSamples: Record<string, unknown> = {
   'accept-diversion': { id: 'req-4', op: 'accept-diversion', args: { from: 'carl' } },
   'set-absence': { id: 'req-5', op: 'set-absence', args: { until: T1, reason: 'kursus', divertTo: 'bo-jensen', autoReply: true, person: 'anna' } },
   'clear-absence': { id: 'req-6', op: 'clear-absence', args: { person: 'anna' } },
+  'take-message': { id: 'req-7', op: 'take-message', args: { for: 'anna', callerName: 'Jytte Borger', callerNumber: '+45 20 30 40 50', text: 'Ring tilbage om ansøgningen', callerInformed: true } },
+  'message-status': { id: 'req-8', op: 'message-status', args: { message: 'm-mic3x9k0-1f9a0c3e', status: 'done' } },
 };
 const personArgRow: Row = { field: 'args.person', bad: NOT_ID, good: [MISSING] };
 
@@ -362,6 +405,24 @@ const requestRows: Record<string, Row[]> = {
     personArgRow,
   ],
   'clear-absence': [requestIdRow, opRow, { ...argsRow, bad: [...argsRow.bad, { value: { until: null }, field: 'args.until' }] }, personArgRow],
+  'take-message': [
+    requestIdRow,
+    opRow,
+    argsRow,
+    idRow('args.for', [null]),
+    // trimmed: blank is empty
+    { field: 'args.callerName', bad: [MISSING, '', '   ', 'x'.repeat(101), 5, null], good: ['x'.repeat(100), ' Jytte '] },
+    { field: 'args.callerNumber', bad: CALLER_NUMBER_BAD, good: CALLER_NUMBER_GOOD },
+    { field: 'args.text', bad: [MISSING, 'x'.repeat(1001), 5, null], good: ['', 'x'.repeat(1000)] },
+    { field: 'args.callerInformed', bad: ['ja', 1, null], good: [MISSING, false] },
+  ],
+  'message-status': [
+    requestIdRow,
+    opRow,
+    argsRow,
+    idRow('args.message', [null]),
+    { field: 'args.status', bad: [MISSING, 'waiting', 'open', 'Done', 5, null], good: ['acknowledged'] },
+  ],
 };
 
 // Requests are checked through both decodeValue(Request) and decodeRequest (the wire path).

@@ -97,7 +97,8 @@ function line(label: string, value: string, note = ''): string {
 
 function apiLines(hub: Awaited<ReturnType<typeof startHubService>>): string[] {
   if (!hub.api) return [];
-  return [line('api', hub.api.url, hub.adminTokenFile ? `bearer token in ${hub.adminTokenFile}` : 'bearer token from the config')];
+  const where = hub.adminTokenFile ? `in ${hub.adminTokenFile}` : 'from the config';
+  return [line('api', hub.api.url, `bearer token ${where}`), line('fleet', hub.api.fleetUrl, `every device, for IT: log in with the admin token ${where}`)];
 }
 
 function apiOptions(cmd: Command): Command {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SqliteStore } from '../../../broker/store/sqlite-store.js';
 import type { JournalEntry } from '../../../broker/store/store.js';
 import { initialRecord, revise, type PersonRecord } from '../../../broker/state/person-record.js';
+import type { MessageRecord } from '../../../broker/state/message-record.js';
 
 const t = suite('broker/store/sqlite-store');
 
@@ -42,9 +43,9 @@ function anna(): PersonRecord {
   );
 }
 
-t('a new store runs the migrations: schema version 1, empty', () => {
+t('a new store runs the migrations: schema version 3, empty', () => {
   const s = store();
-  assert.is(s.schemaVersion, 2);
+  assert.is(s.schemaVersion, 3);
   assert.equal(s.loadPeople(), []);
   assert.equal(s.journal(10), []);
 });
@@ -80,7 +81,7 @@ t('a file-backed store keeps its data across a reopen; migrations do not run twi
   first.commit([anna()], [], entry('divert'));
   first.close();
   const again = store(file);
-  assert.is(again.schemaVersion, 2);
+  assert.is(again.schemaVersion, 3);
   assert.equal(again.loadPeople(), [anna()]);
   assert.equal(again.journal(5), [entry('divert')]);
 });
@@ -151,7 +152,7 @@ t('a version-1 database is migrated: its people keep their state and gain the ne
   db.close();
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 2);
+    assert.is(s.schemaVersion, 3);
     const [anna] = s.loadPeople();
     assert.equal(anna, { ...old, status: null, onCall: false, meetingPrompt: null, diversion: { ...old.diversion, source: 'phone' } } as unknown as PersonRecord);
     assert.equal(s.loadDepts(), []);
@@ -189,6 +190,86 @@ t('department state round-trips with the people in one commit', () => {
   } finally {
     s.close();
   }
+});
+
+// ---- AS-1..AS-4: messages (migration 3) ----
+
+function message(id: string, patch: Partial<MessageRecord> = {}): MessageRecord {
+  return {
+    id,
+    rev: 1,
+    for: 'anna',
+    askedFor: null,
+    callerName: 'Jytte Borger',
+    callerNumber: '+45 20 30 40 50',
+    text: 'Om ansøgningen',
+    callerInformed: false,
+    takenBy: { actor: 'kiosk-1', source: 'phone', person: null },
+    takenAt: NOW.toISOString(),
+    due: '2026-11-24T08:00:00.000Z',
+    rule: 'AS-1',
+    status: 'waiting',
+    history: [{ at: NOW.toISOString(), status: 'waiting', by: 'kiosk-1', person: null }],
+    updatedAt: NOW.toISOString(),
+    ...patch,
+  };
+}
+
+t('AS-1: messages round-trip with their journal entry in one commit; a new revision replaces the old', () => {
+  const s = store();
+  const m = message('m-1');
+  s.commit([], [], entry('take-message'), [m]);
+  assert.equal(s.loadMessages(NOW), [m]);
+  assert.equal(s.message('m-1'), m);
+  assert.is(s.message('m-2'), null);
+  const acked = message('m-1', { rev: 2, status: 'acknowledged', history: [...m.history, { at: NOW.toISOString(), status: 'acknowledged', by: 'phone-anna', person: 'anna' }] });
+  s.commit([], [], entry('message-status', 1), [acked]);
+  assert.equal(s.loadMessages(NOW), [acked]);
+  assert.equal(s.journal(5).map((e) => e.op), ['message-status', 'take-message']);
+});
+
+t('AS-4: done messages are kept (the audit trail); loading skips those done before the cut-off', () => {
+  const s = store();
+  const later = new Date(NOW.getTime() + 8 * 86_400_000);
+  const open = message('m-open');
+  const doneLongAgo = message('m-old', { status: 'done', rev: 2, updatedAt: NOW.toISOString() });
+  const doneRecently = message('m-new', { status: 'done', rev: 2, updatedAt: new Date(later.getTime() - 1000).toISOString() });
+  // an offset time is stored as UTC, so the text comparison still orders it
+  const doneOffset = message('m-off', { status: 'done', rev: 2, updatedAt: '2026-12-01T09:00:00+01:00' });
+  s.commit([], [], entry('x'), [open, doneLongAgo, doneRecently, doneOffset]);
+  const cutoff = new Date(later.getTime() - 86_400_000);
+  assert.equal(s.loadMessages(cutoff).map((m) => m.id), ['m-new', 'm-off', 'm-open']);
+  assert.equal(s.loadMessages(NOW).map((m) => m.id), ['m-new', 'm-off', 'm-old', 'm-open']);
+  assert.equal(s.message('m-old'), doneLongAgo, 'still stored');
+});
+
+t('AS-1: a commit that fails leaves no message written either', () => {
+  const s = store();
+  assert.throws(() => s.commit([], [], { ...entry('take-message'), detail: { n: 1n } }, [message('m-1')]), /BigInt/);
+  assert.equal(s.loadMessages(NOW), []);
+});
+
+t('a version-2 database is migrated to 3: people, departments and directory kept, messages table added; reopened, messages survive', () => {
+  const file = path.join(tmp, 'v2.db');
+  const db = new Database(file);
+  db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
+           CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);
+           CREATE TABLE dept_state (dept_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
+           CREATE TABLE directory (version INTEGER PRIMARY KEY AUTOINCREMENT, imported_at TEXT NOT NULL, source TEXT NOT NULL, body TEXT NOT NULL);`);
+  db.pragma('user_version = 2');
+  db.prepare('INSERT INTO person_state VALUES (?, ?, ?)').run('anna', anna().rev, JSON.stringify(anna()));
+  db.close();
+  const s = new SqliteStore({ file });
+  try {
+    assert.is(s.schemaVersion, 3);
+    assert.equal(s.loadPeople(), [anna()]);
+    assert.equal(s.loadMessages(NOW), []);
+    s.commit([], [], entry('take-message'), [message('m-1')]);
+  } finally {
+    s.close();
+  }
+  const again = store(file);
+  assert.equal(again.loadMessages(NOW), [message('m-1')]);
 });
 
 t.run();
