@@ -7,12 +7,14 @@ import { msg } from '../i18n/index.js';
 import { colorProperties } from '../styles.js';
 import { bridgeUrl, connectionProblem, parseRoute, type Route } from '../view-model.js';
 import './om-connection-banner.js';
+import './om-fleet-view.js';
 import './om-phone-view.js';
 import './om-reception-view.js';
 
 /**
  * The page: reads /phone/{deviceId} or /kiosk/{deviceId} (and ?lang=en), connects to the
  * firmware's bridge, renders the phone or the reception view with the connection banner on top.
+ * /fleet (served by the hub's admin API) is the fleet view for IT: no bridge, its own data.
  */
 @customElement('om-app')
 export class OmApp extends LitElement {
@@ -46,6 +48,7 @@ export class OmApp extends LitElement {
   `;
 
   private readonly _route: Route = parseRoute(location.pathname, location.search);
+  private readonly _fleet = /^\/fleet\/?$/.test(location.pathname);
   private readonly _clock = new ClockController(this);
   private readonly _bridge: BridgeController | null =
     this._route.mode === 'invalid' ? null : new BridgeController(this, { url: bridgeUrl(location, bridgePath(this._route.deviceId)) });
@@ -54,13 +57,14 @@ export class OmApp extends LitElement {
     super.connectedCallback();
     const m = msg(this._route.lang);
     document.documentElement.lang = this._route.lang;
-    document.title = this._route.mode === 'kiosk' ? m.titleKiosk : m.titlePhone;
+    document.title = this._fleet ? m.fleet.title : this._route.mode === 'kiosk' ? m.titleKiosk : m.titlePhone;
   }
 
   override render() {
     const route = this._route;
     const m = msg(route.lang);
     const bridge = this._bridge;
+    if (this._fleet) return html`<om-fleet-view class="content" language=${route.lang}></om-fleet-view>`;
     if (route.mode === 'invalid' || !bridge) return html`<p class="message" role="alert">${m.badRoute}</p>`;
     const view = bridge.view;
     const now = this._clock.now;

@@ -1,32 +1,55 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { DeviceView } from '../../protocol/index.js';
+import { ownAbsence } from '../absence-model.js';
+import { phoneBanners, type Banner } from '../banner-model.js';
 import type { Requester } from '../bridge-client.js';
 import { backAtText, msg, untilText, type Lang } from '../i18n/index.js';
+import { messageCounts } from '../message-model.js';
+import { buttonStyles } from '../styles.js';
 import { ownDiversionState } from '../view-model.js';
+import './om-absence-form.js';
+import './om-absence-status.js';
+import './om-banners.js';
 import './om-colleague-list.js';
 import './om-divert-button.js';
 import './om-incoming-notice.js';
 import './om-meeting-prompt.js';
+import './om-messages.js';
 import './om-presence-badge.js';
 
 /**
- * The screen of an employee's desk phone (800×480 and 480×272): own name and presence, own
- * diversion state, the offer before a meeting (DV-5), the one big button (DV-1), who diverts
- * to me (DV-2), the colleague list.
+ * The screen of an employee's desk phone (800×480 and 480×272): notices for the own
+ * department at the top (PH-3 closure, PH-5 peak; RT-3 later), own name and presence, the
+ * count of messages to call back (AS-1), own absence with "Tilbage nu" (PR-1), own diversion
+ * state, the PBX's side, the offer before a meeting (DV-5), the one big button (DV-1), who
+ * diverts to me (DV-2); beside it the messages (AS-4) and the colleague list. "Fravær" opens
+ * the absence form (PR-1, DV-6) in one press; it fills the screen until sent or cancelled.
+ * data-testid: "own-name", "own-presence" (data-presence), "own-back", "messages-badge"
+ * (data-count, data-overdue; focuses the messages), "absence-open-button", "own-diversion"
+ * (data-status, data-to), "pbx-pending", "pbx-notice" (data-kind); and those of the children:
+ * om-banners, om-absence-status, om-absence-form, om-messages, om-message-item,
+ * om-meeting-prompt, om-divert-button, om-incoming-notice, om-colleague-list.
  */
 @customElement('om-phone-view')
 export class OmPhoneView extends LitElement {
-  static override styles = css`
+  static override styles = [
+    buttonStyles,
+    css`
     :host {
-      display: block;
+      display: flex;
+      flex-direction: column;
       height: 100%;
       min-height: 0;
       box-sizing: border-box;
     }
     .layout {
-      height: 100%;
+      flex: 1;
+      min-height: 0;
+      /* the containing block of the visually hidden (absolute) texts inside: without it they
+         are placed against the page and make the whole page scroll on a small screen */
+      position: relative;
       display: grid;
       grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr);
       gap: 0.8em;
@@ -35,6 +58,7 @@ export class OmPhoneView extends LitElement {
     }
     .main,
     .side {
+      position: relative;
       min-height: 0;
       overflow-y: auto;
       display: flex;
@@ -56,6 +80,33 @@ export class OmPhoneView extends LitElement {
       color: var(--om-muted-fg);
       font-size: 0.9em;
       width: 100%;
+    }
+    .tools {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.4em;
+      width: 100%;
+    }
+    .tools button {
+      font-size: 0.95em;
+      padding: 0.3em 0.9em;
+    }
+    button.count {
+      background: var(--om-notice-bg);
+      color: var(--om-notice-fg);
+      border-color: var(--om-notice-fg);
+    }
+    button.count[data-overdue-any='true'] {
+      background: var(--om-error-bg);
+      color: var(--om-error-fg);
+      border-color: var(--om-error-fg);
+    }
+    button.count {
+      border-radius: 999px;
+    }
+    om-absence-form {
+      flex: 1;
+      min-height: 0;
     }
     .own-diversion {
       background: var(--om-card-bg);
@@ -128,32 +179,59 @@ export class OmPhoneView extends LitElement {
       :host {
         height: auto;
       }
+      /* the absence form keeps the screen's height: its list scrolls, its buttons stay in view */
+      :host([form-open]) {
+        height: 100%;
+      }
+      :host([form-open]) om-banners {
+        display: none;
+      }
       h1 {
         font-size: 1.2em;
       }
     }
-  `;
+  `,
+  ];
 
   @property({ attribute: false }) view: DeviceView | null = null;
   @property({ attribute: false }) bridge: Requester | null = null;
   @property() language: Lang = 'da';
   @property({ attribute: false }) now: Date = new Date();
+  /** RT-3: broadcasts to show above the department's own notices (none yet) */
+  @property({ attribute: false }) broadcasts: readonly Banner[] = [];
+
+  /** the absence form fills the screen while open (the host then has the `form-open` attribute) */
+  @state() private _absenceOpen = false;
+  /** after the form closes, focus goes back to the button that opened it */
+  private _refocus = false;
 
   override render() {
     const view = this.view;
     const m = msg(this.language);
     const me = view?.me;
     if (!view || !me) return html`<p class="empty">${m.noPerson}</p>`;
-    const back = me.presence === 'available' ? null : backAtText(me.backAt, this.now, this.language);
-    return html`<div class="layout">
+    const banners = html`<om-banners .banners=${phoneBanners(view, this.now, this.language, this.broadcasts)} language=${this.language}></om-banners>`;
+    if (this._absenceOpen) {
+      return html`${banners}
+        <om-absence-form .view=${view} .bridge=${this.bridge} .now=${this.now} language=${this.language} @absence-close=${this._closeAbsence}></om-absence-form>`;
+    }
+    // while away or absent, om-absence-status says when back (with "Tilbage nu")
+    const back = me.presence === 'available' || ownAbsence(me) ? null : backAtText(me.backAt, this.now, this.language);
+    return html`${banners}
+      <div class="layout">
       <section class="main">
         <header>
           <h1 data-testid="own-name">${me.name}</h1>
           <span data-testid="own-presence" data-presence=${me.presence}>
             <om-presence-badge size="large" .presence=${me.presence} language=${this.language}></om-presence-badge>
           </span>
-          ${back ? html`<span class="own-back">${back}</span>` : nothing}
+          ${back ? html`<span class="own-back" data-testid="own-back">${back}</span>` : nothing}
+          <div class="tools">
+            <button class="secondary" data-testid="absence-open-button" aria-label=${m.absenceOpenLabel} @click=${this._openAbsence}>${m.absenceOpen}</button>
+            ${this._badge()}
+          </div>
         </header>
+        <om-absence-status .me=${me} .bridge=${this.bridge} .now=${this.now} language=${this.language}></om-absence-status>
         ${this._ownDiversion()} ${this._pbx()}
         ${this._meetingPrompt()}
         <om-divert-button .view=${view} .bridge=${this.bridge} language=${this.language}></om-divert-button>
@@ -170,9 +248,52 @@ export class OmPhoneView extends LitElement {
           : nothing}
       </section>
       <section class="side">
+        <om-messages .view=${view} .bridge=${this.bridge} .now=${this.now} language=${this.language}></om-messages>
         <om-colleague-list .view=${view} .bridge=${this.bridge} .now=${this.now} language=${this.language}></om-colleague-list>
       </section>
     </div>`;
+  }
+
+  protected override willUpdate(): void {
+    this.toggleAttribute('form-open', this._absenceOpen);
+  }
+
+  protected override updated(): void {
+    if (this._refocus && !this._absenceOpen) {
+      this._refocus = false;
+      this.renderRoot.querySelector<HTMLElement>('[data-testid="absence-open-button"]')?.focus();
+    }
+  }
+
+  /** AS-1: how many messages wait for a call-back; a press goes to them */
+  private _badge() {
+    const m = msg(this.language);
+    const c = messageCounts(this.view?.me, this.now);
+    if (c.open === 0) return nothing;
+    return html`<button
+      class="count"
+      data-testid="messages-badge"
+      data-count=${c.open}
+      data-overdue=${c.overdue}
+      data-overdue-any=${c.overdue > 0 ? 'true' : 'false'}
+      aria-label=${m.messagesBadgeLabel(c.open, c.overdue)}
+      @click=${this._toMessages}
+    >
+      ${m.messagesBadge(c.open)}
+    </button>`;
+  }
+
+  private _toMessages(): void {
+    this.renderRoot.querySelector('om-messages')?.focusHeading();
+  }
+
+  private _openAbsence(): void {
+    this._absenceOpen = true;
+  }
+
+  private _closeAbsence(): void {
+    this._absenceOpen = false;
+    this._refocus = true;
   }
 
   /** DV-5: the offer before a meeting, for a phone not diverted (an active diversion makes it stale) */
