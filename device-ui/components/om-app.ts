@@ -76,7 +76,7 @@ export class OmApp extends LitElement {
             ? nothing
             : html`<p class="message" role="status">${m.loading}</p>`
           : route.mode === 'kiosk'
-            ? html`<om-reception-view .view=${view} .now=${now} language=${route.lang}></om-reception-view>`
+            ? html`<om-reception-view .view=${view} .bridge=${bridge} .now=${now} language=${route.lang}></om-reception-view>`
             : html`<om-phone-view .view=${view} .bridge=${bridge} .now=${now} language=${route.lang}></om-phone-view>`}
       </div>`;
   }

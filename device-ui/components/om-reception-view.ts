@@ -1,15 +1,23 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
-import type { DeviceView, PersonPublic } from '../../protocol/index.js';
-import { backAtText, clockTime, msg, untilText, type Lang } from '../i18n/index.js';
-import { receptionGroups, type DeptGroup } from '../view-model.js';
-import './om-presence-badge.js';
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { DeviceView } from '../../protocol/index.js';
+import type { Requester } from '../bridge-client.js';
+import { weekdayDate } from '../i18n/format.js';
+import { clockTime, msg, type Lang } from '../i18n/index.js';
+import type { MessageTarget } from '../reception-model.js';
+import './om-dept-board.js';
+import './om-directory-search.js';
+import './om-message-form.js';
 
 /**
- * The reception kiosk (1920×1080): everyone in view.people by department, with presence,
- * diversion and back-at. PR-2: when someone is back, never why. RT-1: a null extension
- * (sensitive department) shows nothing.
- * Rows: data-testid="reception-row" data-person; cells reception-extension, reception-diversion.
+ * The reception terminal (1920×1080, touch or mouse): on the left the directory search (RT-2:
+ * name, department or task; everyone by department when empty), on the right the department
+ * board (PH-1..PH-5: open or closed now, today's phone hours, closures, peaks, function numbers).
+ * "Tag besked" on a hit opens the message form (AS-1..AS-3), which sends through `bridge`.
+ * PR-2: when someone is back, never why. RT-1: sensitive departments show their function number.
+ *
+ * data-testid: "reception-view", "reception-clock", "reception-date"; the parts document theirs
+ * (om-directory-search, om-dept-board, om-dept-card, om-message-form).
  */
 @customElement('om-reception-view')
 export class OmReceptionView extends LitElement {
@@ -23,15 +31,19 @@ export class OmReceptionView extends LitElement {
     }
     header {
       display: flex;
-      justify-content: space-between;
       align-items: center;
+      gap: 1em;
       background: var(--om-header-bg);
       color: var(--om-header-fg);
-      padding: 0.6em 1.2em;
+      padding: 0.45em 1.2em;
     }
     h1 {
       margin: 0;
-      font-size: 1.6em;
+      font-size: 1.5em;
+      flex: 1;
+    }
+    .date {
+      font-size: 1.15em;
     }
     .clock {
       font-size: 1.6em;
@@ -41,143 +53,60 @@ export class OmReceptionView extends LitElement {
     main {
       flex: 1;
       min-height: 0;
-      overflow-y: auto;
-      padding: 1em 1.2em;
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(36em, 1fr));
-      gap: 1em;
-      align-content: start;
-      align-items: start;
+      grid-template-columns: minmax(0, 34em) minmax(0, 1fr);
+      gap: 1.2em;
+      padding: 0.8em 1.2em 0;
     }
-    section {
-      background: var(--om-card-bg);
-      color: var(--om-card-fg);
-      border-radius: 0.5em;
-      padding: 0.6em 0.9em 0.8em;
-      box-shadow: 0 1px 3px rgb(0 0 0 / 0.15);
+    om-directory-search,
+    om-dept-board {
+      min-height: 0;
     }
-    h2 {
-      margin: 0 0 0.4em;
-      font-size: 1.15em;
-    }
-    table {
-      width: 100%;
-      border-collapse: collapse;
-      table-layout: fixed;
-    }
-    col.c-name {
-      width: 30%;
-    }
-    col.c-ext {
-      width: 5.2em;
-    }
-    col.c-presence {
-      width: 34%;
-    }
-    .back {
-      display: block;
-      margin-top: 0.15em;
-    }
-    thead th {
-      text-align: left;
-      font-size: 0.75em;
-      text-transform: uppercase;
-      letter-spacing: 0.04em;
-      color: var(--om-muted-fg);
-      font-weight: 600;
-      padding: 0 0.4em 0.3em 0;
-      border-bottom: 1px solid #d5d8dc;
-    }
-    td,
-    tbody th {
-      text-align: left;
-      padding: 0.35em 0.4em 0.35em 0;
-      border-bottom: 1px solid #eceef0;
-      vertical-align: middle;
-    }
-    tr:last-child td,
-    tr:last-child th {
-      border-bottom: none;
-    }
-    .name {
-      font-weight: 600;
-    }
-    .title {
-      display: block;
-      font-size: 0.75em;
-      color: var(--om-muted-fg);
-      font-weight: 400;
-    }
-    .ext {
-      font-variant-numeric: tabular-nums;
-    }
-    .small {
-      font-size: 0.85em;
-    }
-    .until {
-      display: block;
-      font-size: 0.8em;
-      color: var(--om-muted-fg);
+    @media (max-width: 1100px) {
+      main {
+        grid-template-columns: 1fr;
+        overflow-y: auto;
+      }
     }
   `;
 
   @property({ attribute: false }) view: DeviceView | null = null;
+  /** the firmware bridge, for `take-message` (AS-1) */
+  @property({ attribute: false }) bridge: Requester | null = null;
   @property() language: Lang = 'da';
   @property({ attribute: false }) now: Date = new Date();
 
+  /** who the open message form is for */
+  @state() private _target: MessageTarget | null = null;
+  /** the button that opened the form, to give focus back to */
+  private _opener: HTMLElement | null = null;
+
   override render() {
     const m = msg(this.language);
-    const view = this.view;
     const time = clockTime(this.now, this.language);
     return html`<header>
         <h1>${m.receptionTitle}</h1>
-        <div class="clock" role="timer" aria-label=${m.clockLabel(time)}>${time}</div>
+        <span class="date" data-testid="reception-date">${weekdayDate(this.now, this.language)}</span>
+        <div class="clock" role="timer" aria-label=${m.clockLabel(time)} data-testid="reception-clock">${time}</div>
       </header>
-      <main>${view ? receptionGroups(view).map((g) => this._group(g)) : nothing}</main>`;
+      <main data-testid="reception-view" @om-take-message=${this._open}>
+        <om-directory-search .view=${this.view} .now=${this.now} language=${this.language}></om-directory-search>
+        <om-dept-board .view=${this.view} .now=${this.now} language=${this.language}></om-dept-board>
+      </main>
+      <om-message-form .view=${this.view} .target=${this._target} .bridge=${this.bridge} .now=${this.now} language=${this.language} @om-close=${this._closed}></om-message-form>`;
   }
 
-  private _group(g: DeptGroup) {
-    const m = msg(this.language);
-    const id = `dept-${g.deptId ?? 'other'}`;
-    return html`<section aria-labelledby=${id} data-testid="reception-dept" data-dept=${g.deptId ?? ''}>
-      <h2 id=${id}>${g.name ?? m.otherDept}</h2>
-      <table aria-labelledby=${id}>
-        <colgroup>
-          <col class="c-name" />
-          <col class="c-ext" />
-          <col class="c-presence" />
-          <col />
-        </colgroup>
-        <thead>
-          <tr>
-            <th scope="col">${m.colName}</th>
-            <th scope="col">${m.colExtension}</th>
-            <th scope="col">${m.colPresence}</th>
-            <th scope="col">${m.colDiversion}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${g.people.map((p) => this._row(p))}
-        </tbody>
-      </table>
-    </section>`;
+  private _open(e: CustomEvent<MessageTarget>): void {
+    const origin = e.composedPath()[0];
+    this._opener = origin instanceof HTMLElement ? origin : null;
+    this._target = e.detail;
   }
 
-  private _row(p: PersonPublic) {
-    const m = msg(this.language);
-    const back = p.presence === 'available' ? null : backAtText(p.backAt, this.now, this.language);
-    const until = p.diversion ? untilText(p.diversion.until, this.now, this.language) : null;
-    return html`<tr data-testid="reception-row" data-person=${p.personId} data-presence=${p.presence}>
-      <th scope="row" class="name">${p.name}${p.title ? html`<span class="title">${p.title}</span>` : nothing}</th>
-      <td class="ext" data-testid="reception-extension">${p.extension ?? nothing}</td>
-      <td>
-        <om-presence-badge .presence=${p.presence} language=${this.language}></om-presence-badge>
-        ${back ? html`<span class="back small" data-testid="reception-back-at">${back}</span>` : nothing}
-      </td>
-      <td class="small" data-testid="reception-diversion">
-        ${p.diversion ? html`${m.divertedTo(p.diversion.toName)}${until ? html`<span class="until">${until}</span>` : nothing}` : nothing}
-      </td>
-    </tr>`;
+  private _closed(): void {
+    this._target = null;
+    const opener = this._opener;
+    this._opener = null;
+    if (opener?.isConnected) void this.updateComplete.then(() => opener.focus());
   }
 }
 

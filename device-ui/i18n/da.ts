@@ -166,7 +166,8 @@ export const da: Messages = {
     searchLabel: 'Søg efter navn, afdeling eller opgave',
     searchPlaceholder: 'Fx Anna, Jobcenter eller kørekort',
     searchHint: 'Store og små bogstaver er ligegyldige, og æ, ø og å kan skrives ae, oe og aa.',
-    resultCount: (depts, people) => `${depts} ${depts === 1 ? 'afdeling' : 'afdelinger'} og ${people} ${people === 1 ? 'medarbejder' : 'medarbejdere'} fundet`,
+    resultCount: (depts, people) =>
+      `${[depts ? `${depts} ${depts === 1 ? 'afdeling' : 'afdelinger'}` : '', people ? `${people} ${people === 1 ? 'medarbejder' : 'medarbejdere'}` : ''].filter(Boolean).join(' og ')} fundet`,
     noResults: (query) => `Intet fundet for »${query}«. Prøv et andet navn eller en opgave.`,
     moreResults: (shown, total) => `Viser ${shown} af ${total} – skriv mere for at indsnævre`,
     deptHits: 'Afdelinger',

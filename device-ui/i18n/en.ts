@@ -174,7 +174,8 @@ export const en: Messages = {
     searchLabel: 'Search by name, department or task',
     searchPlaceholder: 'E.g. Anna, Jobcenter or kørekort',
     searchHint: 'Upper and lower case are the same, and æ, ø and å can be typed as ae, oe and aa.',
-    resultCount: (depts, people) => `${depts} ${depts === 1 ? 'department' : 'departments'} and ${people} ${people === 1 ? 'employee' : 'employees'} found`,
+    resultCount: (depts, people) =>
+      `${[depts ? `${depts} ${depts === 1 ? 'department' : 'departments'}` : '', people ? `${people} ${people === 1 ? 'employee' : 'employees'}` : ''].filter(Boolean).join(' and ')} found`,
     noResults: (query) => `Nothing found for “${query}”. Try another name or a task.`,
     moreResults: (shown, total) => `Showing ${shown} of ${total} – type more to narrow it down`,
     deptHits: 'Departments',
