@@ -130,4 +130,41 @@ up('in Chromium: pressing divert shows it on the colleague\'s phone and the rece
   await phone.screenshot({ path: `${dataDir}/phone-declined.png` });
 });
 
+up('in Chromium, as a new user: on the printed reception URL find a person by a task keyword, take a message for them, then see it waiting on their phone (AS-1, RT-2)', async () => {
+  const exe = needBinary('chromium', 'chromium', 'Chromium UI test');
+  if (!exe) return;
+  browser ??= await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const reception = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await reception.goto(urls.reception!);
+  // RT-2: "kørekort" is one of Borgerservice's tasks; typed without the ø, as on a foreign keyboard
+  await testid(reception, 'directory-search-input').fill('korekort');
+  await testid(reception, 'search-dept-hit', '[data-dept="borgerservice"]').waitFor({ timeout: 5000 });
+  // someone not absent, so AS-3 keeps the message with them whatever the demo's state
+  const row = testid(reception, 'reception-row', '[data-dept="borgerservice"]:not([data-presence="absent"])').first();
+  await row.waitFor({ timeout: 5000 });
+  const personId = (await row.getAttribute('data-person'))!;
+  await row.locator('[data-testid="take-message-button"]').click();
+  await testid(reception, 'message-form').waitFor({ timeout: 5000 });
+  await testid(reception, 'message-caller-name').fill('Karin Borger');
+  await testid(reception, 'message-caller-number').fill('+45 20 30 40 50');
+  await testid(reception, 'message-text').fill('Vil gerne høre om fornyelse af kørekort.');
+  await testid(reception, 'message-send-button').click();
+  const receipt = testid(reception, 'message-receipt');
+  await receipt.waitFor({ timeout: 5000 });
+  assert.match(await textOf(testid(reception, 'message-receipt-due')), /senest .* kl\. \d{2}\.\d{2}/, 'the due time in Danish, 24-hour');
+  await reception.screenshot({ path: `${dataDir}/reception-message.png` });
+
+  // the person's phone, at the address the devices page lists
+  const to = await textOf(testid(reception, 'message-receipt-to'));
+  const phoneUrl = new URL(`/phone/phone-${personId}`, urls.devices!).href;
+  const phone = await browser.newPage({ viewport: { width: 800, height: 480 } });
+  await phone.goto(phoneUrl);
+  const waiting = testid(phone, 'message');
+  await waiting.first().waitFor({ timeout: 5000 });
+  assert.is(await textOf(testid(phone, 'message-caller')), 'Karin Borger');
+  assert.match(await textOf(testid(phone, 'message-text')), 'fornyelse af kørekort');
+  assert.is(await waiting.first().getAttribute('data-status'), 'waiting');
+  assert.ok(to === '' || !to.includes('i stedet'), `the message went to the person asked for: ${to}`);
+});
+
 up.run();
