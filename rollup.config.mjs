@@ -1,7 +1,7 @@
 // Three bundles:
 //   dist/cli/omstil.js                the omstil CLI (Node; dependencies from node_modules)
 //   dist/firmware/omstil-firmware.js  the device runtime (Node, one file; only native addons beside it)
-//   dist/device-ui/omstil-ui.js       the device screens (browser ESM, lit) + index.html
+//   dist/device-ui/omstil-ui.js       the device screens (browser ESM, lit) + a chunk per view + index.html
 import esbuild from 'rollup-plugin-esbuild';
 import resolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
@@ -45,7 +45,11 @@ export default [
   },
   {
     input: 'device-ui/index.ts',
-    output: { file: 'dist/device-ui/omstil-ui.js', format: 'esm', sourcemap: true },
+    // one entry plus a chunk per view (om-app imports the view its URL asks for)
+    output: { dir: 'dist/device-ui', entryFileNames: 'omstil-ui.js', chunkFileNames: 'chunk-[name]-[hash].js', format: 'esm', sourcemap: true },
+    // the contract's modules have no side effects: what a screen does not use (the routing
+    // endpoint's and the admin API's schemas) stays out of its bundle
+    treeshake: { moduleSideEffects: (id) => !/[\\/]protocol[\\/]/.test(id) },
     plugins: [resolve({ browser: true }), json(), esbuild({ target: 'es2022', minify: true }), copy('device-ui/index.html', 'index.html')],
     onwarn: quiet,
   },

@@ -1,7 +1,8 @@
 /**
  * The device screens' weight and speed:
  * - ui_phone_gzip_kb / ui_reception_gzip_kb: what a phone's or a kiosk's browser downloads
- *   (index.html and the script it loads, gzip -9), in KB. Both views are one bundle today.
+ *   (index.html and every script the page loaded: the shell, shared chunks and its own view's
+ *   chunk, as Chromium's resource timing lists them; gzip -9), in KB, Danish.
  * - ui_first_render_ms: headless Debian Chromium, from navigation start until the phone view
  *   shows the person's name from live hub state (median of 15 fresh page loads, each on a new
  *   page so nothing is cached in the page); ui_reception_first_render_ms likewise for the
@@ -31,13 +32,10 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-/** The files a screen loads: the page and every script it names (gzip -9, as a server would send them). */
-function pageWeightKb(uiDir: string): number {
-  const html = readFileSync(path.join(uiDir, 'index.html'), 'utf8');
-  const scripts = [...html.matchAll(/<script[^>]*src="\.?\/?([^"]+)"/g)].map((m) => m[1]!);
-  let bytes = gzipSync(html, { level: 9 }).byteLength;
-  // the bridge serves the UI folder under /ui/
-  for (const s of scripts) bytes += gzipSync(readFileSync(path.join(uiDir, path.basename(s))), { level: 9 }).byteLength;
+/** gzip -9 of index.html plus these UI files, in KB. */
+function weightKb(uiDir: string, files: readonly string[]): number {
+  let bytes = gzipSync(readFileSync(path.join(uiDir, 'index.html')), { level: 9 }).byteLength;
+  for (const f of new Set(files)) bytes += gzipSync(readFileSync(path.join(uiDir, f)), { level: 9 }).byteLength;
   return Math.round((bytes / 1024) * 10) / 10;
 }
 
@@ -48,10 +46,9 @@ export async function benchUi(opts: { loads?: number; progress?: (msg: string) =
     process.stderr.write(`bench: ui: ${uiDir}/omstil-ui.js is missing (run npm run build); its figures are null\n`);
     return none;
   }
-  const weight = pageWeightKb(uiDir);
-  const result: UiBenchResult = { ...none, ui_phone_gzip_kb: weight, ui_reception_gzip_kb: weight };
+  const result: UiBenchResult = { ...none };
   if (!findBinary('chromium')) {
-    process.stderr.write('bench: ui: chromium not found (Debian package chromium; run tools/setup-system-deps.sh); the render figures are null\n');
+    process.stderr.write('bench: ui: chromium not found (Debian package chromium; run tools/setup-system-deps.sh); its figures are null\n');
     return result;
   }
   const sys = await startSystem({ clock: clockFrom('2026-11-23T10:00:00+01:00'), phones: 2, kiosks: 1 });
@@ -61,23 +58,30 @@ export async function benchUi(opts: { loads?: number; progress?: (msg: string) =
   const browser = await launchChromium('ui bench');
   try {
     for (const core of sys.fleet.cores.values()) await waitFor(() => core.mirror.config && (core.mirror.kind === 'kiosk' || core.mirror.me), `${core.deviceId} to show its state`);
-    const time = async (url: string, ready: string, size: { width: number; height: number }): Promise<number> => {
+    /** median first render in ms, and the UI files the page loaded */
+    const time = async (url: string, ready: string, size: { width: number; height: number }): Promise<{ ms: number; files: string[] }> => {
       const samples: number[] = [];
+      let files: string[] = [];
       for (let i = 0; i < (opts.loads ?? 15) + 2; i++) {
         const page = await browser!.newPage({ viewport: size });
         await page.goto(url);
         await page.locator(ready).first().waitFor({ timeout: 10_000 });
-        const ms = await page.evaluate(() => performance.now());
+        const [ms, loaded] = await page.evaluate(() => [performance.now(), performance.getEntriesByType('resource').map((e) => e.name)] as const);
         await page.close();
+        files = loaded.filter((n) => /\/ui\/[^/]+\.js$/.test(new URL(n).pathname)).map((n) => path.basename(new URL(n).pathname));
         if (i >= 2) samples.push(ms); // the first loads warm up Chromium's own caches
       }
-      return Math.round(median(samples));
+      return { ms: Math.round(median(samples)), files: ['omstil-ui.js', ...files] };
     };
     const phone = sys.fleet.phones[0]!;
     opts.progress?.('ui: first render of the phone view');
-    result.ui_first_render_ms = await time(bridge.phoneUrl(phone.deviceId), '[data-testid="own-name"]', { width: 800, height: 480 });
+    const p = await time(bridge.phoneUrl(phone.deviceId), '[data-testid="own-name"]', { width: 800, height: 480 });
+    result.ui_first_render_ms = p.ms;
+    result.ui_phone_gzip_kb = weightKb(uiDir, p.files);
     opts.progress?.('ui: first render of the reception view');
-    result.ui_reception_first_render_ms = await time(bridge.kioskUrl(sys.fleet.kiosks[0]!.deviceId), 'om-reception-view [data-testid]', { width: 1920, height: 1080 });
+    const r = await time(bridge.kioskUrl(sys.fleet.kiosks[0]!.deviceId), 'om-reception-view [data-testid]', { width: 1920, height: 1080 });
+    result.ui_reception_first_render_ms = r.ms;
+    result.ui_reception_gzip_kb = weightKb(uiDir, r.files);
     return result;
   } finally {
     await browser?.close();

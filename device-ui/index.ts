@@ -1,11 +1,8 @@
-/** Bundle entry of the device UI (rollup → dist/device-ui/omstil-ui.js, served at /ui/omstil-ui.js). */
-import './components/om-presence-badge.js';
-import './components/om-divert-button.js';
-import './components/om-colleague-list.js';
-import './components/om-incoming-notice.js';
-import './components/om-connection-banner.js';
-import './components/om-phone-view.js';
-import './components/om-reception-view.js';
+/**
+ * Bundle entry of the device UI (rollup → dist/device-ui/omstil-ui.js, served at /ui/omstil-ui.js).
+ * Only the shell: om-app loads the one view its URL asks for (phone, reception or fleet) as its
+ * own chunk, so a phone never downloads the reception board or the fleet table.
+ */
 import './components/om-app.js';
 
 export { OmApp } from './components/om-app.js';

@@ -20,6 +20,9 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/ui/omstil-ui.js.map': { file: 'omstil-ui.js.map', type: 'application/json' },
 };
 
+/** the bundle's per-view chunks (rollup's `chunk-[name]-[hash].js`) and their source maps */
+const CHUNK = /^\/ui\/(chunk-[A-Za-z0-9_-]+\.js(?:\.map)?)$/;
+
 /**
  * The page runs only its own script and talks only to its own origin; nobody may frame it.
  * (The inline style in index.html is the only inline content.)
@@ -35,14 +38,15 @@ export class FleetPage {
 
   /** Whether this path is one of the page's files. */
   serves(pathname: string): boolean {
-    return Object.hasOwn(FILES, pathname) || pathname === FAVICON;
+    return Object.hasOwn(FILES, pathname) || CHUNK.test(pathname) || pathname === FAVICON;
   }
 
   /** Sends the file; 503 with a hint when the UI has not been built. */
   async send(pathname: string, method: string | undefined, res: ServerResponse): Promise<void> {
     // the browser asks for an icon on its own; there is none, and a 401 for it would only be noise
     if (pathname === FAVICON) return void res.writeHead(204, { 'cache-control': 'max-age=86400' }).end();
-    const entry = FILES[pathname]!;
+    const chunk = CHUNK.exec(pathname);
+    const entry = FILES[pathname] ?? { file: chunk![1]!, type: chunk![1]!.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8' };
     if (method !== 'GET' && method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;

@@ -3,13 +3,10 @@ import { customElement } from 'lit/decorators.js';
 import { bridgePath } from '../../protocol/index.js';
 import { BridgeController } from '../controllers/bridge-controller.js';
 import { ClockController } from '../controllers/clock-controller.js';
-import { msg } from '../i18n/index.js';
+import { loadLang, msg } from '../i18n/index.js';
 import { colorProperties } from '../styles.js';
 import { bridgeUrl, connectionProblem, parseRoute, type Route } from '../view-model.js';
 import './om-connection-banner.js';
-import './om-fleet-view.js';
-import './om-phone-view.js';
-import './om-reception-view.js';
 
 /**
  * The page: reads /phone/{deviceId} or /kiosk/{deviceId} (and ?lang=en), connects to the
@@ -55,12 +52,31 @@ export class OmApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // each screen loads only its own view (a bundle chunk): a phone never downloads the reception board
+    const load = this._fleet ? import('./om-fleet-view.js') : this._route.mode === 'kiosk' ? import('./om-reception-view.js') : this._route.mode === 'phone' ? import('./om-phone-view.js') : null;
+    load?.catch((err: unknown) => console.error('omstil: the view could not be loaded', err));
+    // English is a chunk of its own: nothing is shown until the page's language is here
+    void loadLang(this._route.lang).then(
+      () => {
+        this._words = true;
+        this.requestUpdate();
+        this._title();
+      },
+      (err: unknown) => console.error('omstil: the words could not be loaded', err),
+    );
+    this._title();
+  }
+
+  private _words = false;
+
+  private _title(): void {
     const m = msg(this._route.lang);
     document.documentElement.lang = this._route.lang;
     document.title = this._fleet ? m.fleet.title : this._route.mode === 'kiosk' ? m.titleKiosk : m.titlePhone;
   }
 
   override render() {
+    if (!this._words) return nothing;
     const route = this._route;
     const m = msg(route.lang);
     const bridge = this._bridge;

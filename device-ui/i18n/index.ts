@@ -4,7 +4,6 @@
  */
 import { ERROR_CODES, type ErrorCode, type Presence } from '../../protocol/index.js';
 import { da } from './da.js';
-import { en } from './en.js';
 import { minutesBetween, whenParts } from './format.js';
 import type { Lang } from './lang.js';
 import type { Messages } from './messages.js';
@@ -13,10 +12,17 @@ export { LANGS, langFromSearch, type Lang } from './lang.js';
 export type { Messages, ErrorSentence } from './messages.js';
 export { clockTime, whenParts, calendarDaysBetween, TIME_ZONE } from './format.js';
 
-const BY_LANG: Record<Lang, Messages> = { da, en };
+/** Danish is always here; English is a bundle chunk of its own, loaded when a page asks for it (`loadLang`). */
+const BY_LANG: Partial<Record<Lang, Messages>> = { da };
 
+/** The words for `lang` (Danish until `loadLang(lang)` has finished). */
 export function msg(lang: Lang): Messages {
-  return BY_LANG[lang];
+  return BY_LANG[lang] ?? da;
+}
+
+/** Loads a language's words; `msg(lang)` has them once this resolves. */
+export async function loadLang(lang: Lang): Promise<void> {
+  if (lang === 'en' && !BY_LANG.en) BY_LANG.en = (await import('./en.js')).en;
 }
 
 /** The policy rule each error code enforces (see POLICY.md); codes of plain faults have none. */

@@ -1,9 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadLang } from '../../device-ui/i18n/index.js';
 import type { PublicClosure } from '../../protocol/index.js';
 import { activeClosures, activePeaks, dayText, deptBanners, phoneBanners, type Banner } from '../../device-ui/banner-model.js';
 import { deptPublicFixture } from '../support/fixtures.js';
 import { own, person, phoneView } from './fixtures.js';
+
+// English is loaded on demand in the browser; these tests read it
+await loadLang('en');
 
 const t = suite('device-ui/banner-model');
 

@@ -1,6 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadLang } from '../../device-ui/i18n/index.js';
 import { backAtText, calendarDaysBetween, clockTime, dataAgeText, untilText } from '../../device-ui/i18n/index.js';
+
+// English is loaded on demand in the browser; these tests read it
+await loadLang('en');
 
 const t = suite('device-ui/i18n/format');
 const at = (iso: string) => new Date(iso);

@@ -1,7 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadLang } from '../../device-ui/i18n/index.js';
 import { ERROR_CODES, Presence } from '../../protocol/index.js';
 import { ERROR_RULES, LANGS, errorText, langFromSearch, msg, presenceName } from '../../device-ui/i18n/index.js';
+
+// English is loaded on demand in the browser; these tests read it
+await loadLang('en');
 
 const t = suite('device-ui/i18n');
 

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadLang } from '../../device-ui/i18n/index.js';
 import type { DeptPublic, DeviceView, PublicClosure } from '../../protocol/index.js';
 import { clockTime, msg } from '../../device-ui/i18n/index.js';
 import { weekdayDate } from '../../device-ui/i18n/format.js';
@@ -24,6 +25,9 @@ import {
 } from '../../device-ui/reception-model.js';
 import { deptPublicFixture } from '../support/fixtures.js';
 import { person } from './fixtures.js';
+
+// English is loaded on demand in the browser; these tests read it
+await loadLang('en');
 
 const t = suite('device-ui/reception-model');
 

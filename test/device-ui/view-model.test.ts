@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadLang } from '../../device-ui/i18n/index.js';
 import { deptPublicFixture } from '../support/fixtures.js';
 import { DeviceView } from '../../protocol/index.js';
 import {
@@ -13,6 +14,9 @@ import {
   receptionGroups,
 } from '../../device-ui/view-model.js';
 import { own, person, phoneView } from './fixtures.js';
+
+// English is loaded on demand in the browser; these tests read it
+await loadLang('en');
 
 const t = suite('device-ui/view-model');
 
