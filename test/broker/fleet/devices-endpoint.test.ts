@@ -127,7 +127,17 @@ test('the page: /fleet and its script without a token, same origin as the API, w
   const js = await fetch(`${origin}/ui/omstil-ui.js`);
   assert.is(js.status, 200);
   assert.match(js.headers.get('content-type')!, /javascript/);
-  assert.match(await js.text(), /om-fleet-view/);
+  // the shell's shared chunk names the fleet view's chunk; both are served
+  const shared = /chunk-index-[A-Za-z0-9_-]+\.js/.exec(await js.text())?.[0];
+  assert.ok(shared, 'the shell loads its shared chunk');
+  const sharedJs = await fetch(`${origin}/ui/${shared}`);
+  assert.is(sharedJs.status, 200);
+  const chunk = /chunk-om-fleet-view-[A-Za-z0-9_-]+\.js/.exec(await sharedJs.text())?.[0];
+  assert.ok(chunk, 'the shell loads the fleet view as a chunk');
+  const view = await fetch(`${origin}/ui/${chunk}`);
+  assert.is(view.status, 200);
+  assert.match(await view.text(), /om-fleet-view/);
+  assert.is((await fetch(`${origin}/ui/chunk-nothing-here.js`)).status, 503, 'a chunk that is not there: the UI is not built as expected');
   // nothing else of the folder, and no data without the token
   assert.is((await fetch(`${origin}/ui/index.html`)).status, 401);
   assert.is((await fetch(`${origin}/ui/../../package.json`)).status, 401);
