@@ -67,8 +67,6 @@ export class CalendarSync {
   private readonly memory = new Map<string, PlanMemory>();
   private readonly timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | null = null;
-  /** bytes the probes received since start (for the admin view and the benchmark) */
-  probeBytes = 0;
   /** the last failure of each probe (logged once, not every poll) */
   private readonly probeErrors = new Map<string, string>();
   private stopped = false;
@@ -130,9 +128,8 @@ export class CalendarSync {
     const unchanged = new Set<string>();
     await this.pool([...(this.opts.probes ?? [])], async (p) => {
       try {
-        const { changed, bytes } = await p.changed();
+        const { changed } = await p.changed();
         for (const id of p.sourceIds) if (!changed.has(id)) unchanged.add(id);
-        this.probeBytes += bytes;
         if (this.probeErrors.delete(p.id)) this.opts.logger.info('calendar probe works again', { probe: p.id });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
