@@ -6,11 +6,12 @@
 #   radicale                       a real CalDAV server for calendar sync tests (started by the tests on loopback)
 #   kamailio, kamailio-extra-modules  a real SIP server for PBX tests (evapi for call events is in the extra modules)
 #   baresip                        real SIP user agents that place and answer the test calls (no sound card needed)
+#   libusb-1.0-0, libudev1         shared libraries node-hid's prebuilt addon links against (USB HID peripherals)
 # Needs root (apt-get). Safe to run again: packages already present are skipped.
 # Tests that need a missing package say "skipped"; with REQUIRE_SYSTEM_DEPS=1 they fail instead.
 set -euo pipefail
 
-packages=(mosquitto mosquitto-clients chromium socat radicale kamailio kamailio-extra-modules baresip)
+packages=(mosquitto mosquitto-clients chromium socat radicale kamailio kamailio-extra-modules baresip libusb-1.0-0 libudev1)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
