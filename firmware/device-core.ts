@@ -3,8 +3,14 @@
  * simulated device. Connects as its device id, registers its Will, publishes its birth,
  * subscribes to what it shows (never to every colleague one by one), keeps a state
  * mirror, and sends requests with correlation ids and time-outs.
+ *
+ * Unattended for months: it reconnects by itself with exponential backoff and jitter, asks
+ * for a resync when it sees that updates were lost (a revision gap), and refuses a request
+ * while the hub is away (`offline`: nothing changes, the screen says so). Nothing is queued:
+ * every request changes the hub's truth, and a divert replayed minutes later could undo
+ * what the person did meanwhile on another screen.
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import {
   buildTopic,
   decodeJson,
@@ -22,6 +28,7 @@ import {
   type Op,
   type Topic,
 } from '../protocol/index.js';
+import { Backoff } from './runtime/backoff.js';
 import { StateMirror } from './state-mirror.js';
 
 export const FIRMWARE_VERSION = '0.1.0';
@@ -35,6 +42,26 @@ export interface DeviceCoreOptions {
   requestTimeoutMs?: number;
   /** extra MQTT options (credentials, TLS) */
   mqttOptions?: Partial<IClientOptions>;
+  /** reconnect delays (exponential with full jitter); default 1 s … 30 s */
+  reconnect?: { minMs: number; maxMs: number };
+  /** 0 ≤ random() < 1, for the jitter (tests fix it) */
+  random?: () => number;
+}
+
+/** What the device reports about its link, for the health check, the serial console and the fleet. */
+export interface LinkStatus {
+  connected: boolean;
+  /** since when connected, or since when not */
+  since: string;
+  /** connections made after the first one */
+  reconnects: number;
+  /** resyncs asked for after a revision gap */
+  resyncs: number;
+  /** the last message from the hub */
+  lastMessageAt: string | null;
+  lastError: string | null;
+  /** the delay before the next connection attempt, while disconnected */
+  nextAttemptMs: number | null;
 }
 
 type Pending = { resolve: (r: Response) => void; timer: NodeJS.Timeout };
@@ -48,10 +75,19 @@ export class DeviceCore {
   private readonly updateListeners = new Set<(topic: Topic) => void>();
   private seq = 0;
   private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private link: LinkStatus;
 
   constructor(private readonly opts: DeviceCoreOptions) {
     this.mirror = new StateMirror(opts.deviceId, opts.kind);
     this.log = opts.logger;
+    this.backoff = new Backoff({ minMs: opts.reconnect?.minMs ?? 1000, maxMs: opts.reconnect?.maxMs ?? 30_000, ...(opts.random ? { random: opts.random } : {}) });
+    this.link = { connected: false, since: opts.clock.now().toISOString(), reconnects: -1, resyncs: 0, lastMessageAt: null, lastError: null, nextAttemptMs: null };
+  }
+
+  /** The link to the hub, as the health check and the serial console show it. */
+  linkStatus(): LinkStatus {
+    return { ...this.link, connected: this.connected };
   }
 
   get deviceId(): string {
@@ -78,21 +114,29 @@ export class DeviceCore {
     return this.mirror.view(this.connected);
   }
 
-  async start(): Promise<void> {
+  /**
+   * Connects and keeps connecting. By default waits for the first connection (10 s, then
+   * throws); `wait: false` returns at once: a device that boots while the hub is away shows
+   * "Forbindelse afbrudt" and connects when it can.
+   */
+  async start({ wait = true }: { wait?: boolean } = {}): Promise<void> {
     const { deviceId, clock } = this.opts;
     const status = (online: boolean): string => JSON.stringify({ online, kind: this.opts.kind, fw: FIRMWARE_VERSION, since: clock.now().toISOString() } satisfies DeviceStatus);
     const client = mqtt.connect(this.opts.mqttUrl, {
       clientId: deviceId,
       clean: true,
       resubscribe: false, // the core re-subscribes from its config on every connect
-      reconnectPeriod: 1000,
+      reconnectPeriod: this.backoff.next(),
       connectTimeout: 10_000,
       ...this.opts.mqttOptions,
       will: { topic: buildTopic({ kind: 'device-status', deviceId }), payload: Buffer.from(status(false)), qos: 1, retain: true },
     });
     this.client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload.toString('utf8'), packet));
     client.on('connect', () => {
+      this.backoff.reset();
+      this.link = { ...this.link, connected: true, since: clock.now().toISOString(), reconnects: this.link.reconnects + 1, nextAttemptMs: null };
+      client.options.reconnectPeriod = this.backoff.next();
       client.publish(buildTopic({ kind: 'device-status', deviceId }), status(true), { qos: 1, retain: true });
       // (re)subscribe: a clean session starts with none
       this.subscribed = new Set();
@@ -100,8 +144,19 @@ export class DeviceCore {
       if (this.mirror.config) this.followConfig(this.mirror.config);
       this.emit();
     });
-    client.on('close', () => this.emit());
-    client.on('error', (err) => this.log.warn('mqtt error', { err: err.message }));
+    // before MQTT.js's own 'close' listener, which schedules the next attempt with reconnectPeriod
+    client.prependListener('close', () => {
+      const delay = this.backoff.next();
+      client.options.reconnectPeriod = delay;
+      if (this.link.connected) this.log.warn('connection to the hub lost', { url: this.opts.mqttUrl });
+      this.link = { ...this.link, ...(this.link.connected ? { connected: false, since: clock.now().toISOString() } : {}), nextAttemptMs: delay };
+      this.emit();
+    });
+    client.on('error', (err) => {
+      this.link = { ...this.link, lastError: err.message };
+      this.log.warn('mqtt error', { err: err.message });
+    });
+    if (!wait) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${deviceId}: no connection to ${this.opts.mqttUrl} within 10 s`)), 10_000);
       client.once('connect', () => {
@@ -151,9 +206,10 @@ export class DeviceCore {
     return res.data;
   }
 
-  private onMessage(topic: string, text: string): void {
+  private onMessage(topic: string, text: string, packet?: Packet): void {
     const t = parseTopic(topic);
     if (!t) return;
+    this.link.lastMessageAt = this.opts.clock.now().toISOString();
     if (t.kind === 'device-res') {
       const d = decodeJson(Response, text);
       if (!d.ok) return this.log.warn('invalid reply from hub', { err: d.error.message });
@@ -166,7 +222,14 @@ export class DeviceCore {
       return;
     }
     const before = this.mirror.config;
+    const ownRev = t.kind === 'person-own' ? this.ownRev(t.personId) : null;
     const result = this.mirror.apply(t, text, this.opts.clock.now());
+    // The hub publishes every revision of a person's own topic. A live (not retained) one that
+    // skips revisions means updates were lost on the way: ask for the retained truth again.
+    if (result === 'changed' && t.kind === 'person-own' && ownRev !== null && !(packet && 'retain' in packet && packet.retain)) {
+      const rev = this.ownRev(t.personId);
+      if (rev !== null && rev > ownRev + 1) this.resync(`${topic}: revision ${ownRev} then ${rev}`);
+    }
     if (result === 'invalid') this.log.warn('invalid payload ignored', { topic });
     if (t.kind === 'device-config' && result === 'changed' && this.mirror.config && !sameConfig(before, this.mirror.config)) {
       this.followConfig(this.mirror.config);
@@ -175,6 +238,25 @@ export class DeviceCore {
       for (const l of this.updateListeners) l(t);
       this.emit();
     }
+  }
+
+  private ownRev(personId: string): number | null {
+    return (personId === this.mirror.config?.personId ? this.mirror.me : this.mirror.staff.get(personId))?.rev ?? null;
+  }
+
+  /** Subscribes again to everything it shows: the broker sends the retained truth of each. */
+  private resync(why: string): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    this.link.resyncs++;
+    this.log.warn('updates were lost; resyncing', { why });
+    // replies keep flowing: the device's own reply topic stays subscribed
+    const res = buildTopic({ kind: 'device-res', deviceId: this.opts.deviceId });
+    const topics = [...this.subscribed].filter((s) => s !== res);
+    client.unsubscribe(topics, () => {
+      for (const s of topics) this.subscribed.delete(s);
+      this.subscribe(topics);
+    });
   }
 
   /** Subscribes to exactly what this device shows. */

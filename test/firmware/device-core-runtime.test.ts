@@ -1,0 +1,167 @@
+/**
+ * The device runtime on its own against a real MQTT broker (Aedes on a loopback port) with the
+ * test standing in for the hub: reconnect delays with backoff and jitter, reconnecting by
+ * itself after the broker was gone, refusing requests while offline, and a resync when live
+ * updates skip revisions.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import net from 'node:net';
+import { DeviceCore } from '../../firmware/device-core.js';
+import { Backoff } from '../../firmware/runtime/backoff.js';
+import { buildTopic, memoryLogger, systemClock, type DeviceConfig } from '../../protocol/index.js';
+import { own, person } from '../device-ui/fixtures.js';
+import { freePort } from '../support/hub-process.js';
+import { waitFor } from '../support/wait.js';
+
+const t = suite('firmware/device-core-runtime');
+
+t('backoff: delays grow exponentially up to the ceiling, with jitter, and start over after a success', () => {
+  let r = 0.999;
+  const b = new Backoff({ minMs: 1000, maxMs: 30_000, random: () => r });
+  const top = Array.from({ length: 8 }, () => b.next());
+  // the top of each window: 1 s, 2 s, 4 s … capped at 30 s
+  assert.equal(top.map((d) => Math.round(d / 100) * 100), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  r = 0;
+  assert.is(b.next(), 500, 'never below half the first delay');
+  b.reset();
+  r = 0.999;
+  assert.is(Math.round(b.next() / 100) * 100, 1000, 'after a success, the short delay again');
+  // a thousand devices that lost the hub together spread their second attempt over the window
+  const spread = new Set(Array.from({ length: 1000 }, () => Math.floor(new Backoff({ minMs: 1000, maxMs: 30_000 }).next() / 100)));
+  assert.ok(spread.size >= 5, `attempts spread over ${spread.size} 100 ms slots`);
+});
+
+interface Broker {
+  port: number;
+  close(): Promise<void>;
+  subscribes: string[];
+}
+
+async function startBroker(port: number): Promise<Broker> {
+  const aedes = await Aedes.createBroker();
+  const subscribes: string[] = [];
+  aedes.on('subscribe', (subs, client) => {
+    if (client?.id === 'phone-anna') subscribes.push(...subs.map((s) => s.topic));
+  });
+  const server = net.createServer(aedes.handle);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return {
+    port,
+    subscribes,
+    async close() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        for (const c of Object.values((aedes as unknown as { clients: Record<string, { close(): void }> }).clients)) c.close();
+      });
+      await new Promise<void>((r) => aedes.close(() => r()));
+    },
+  };
+}
+
+const config: DeviceConfig = { deviceId: 'phone-anna', kind: 'phone', personId: 'anna', deptId: 'borgerservice', watch: [], preferred: [], staff: [], rev: 1 };
+const anna = person('anna');
+
+async function hubStandIn(port: number): Promise<MqttClient> {
+  const hub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'hub-stand-in', reconnectPeriod: 0 });
+  await hub.publishAsync(buildTopic({ kind: 'hub-status' }), JSON.stringify({ online: true, since: new Date().toISOString() }), { qos: 1, retain: true });
+  await hub.publishAsync(buildTopic({ kind: 'device-config', deviceId: 'phone-anna' }), JSON.stringify(config), { qos: 1, retain: true });
+  return hub;
+}
+
+const publishOwn = (hub: MqttClient, rev: number, extra = {}) =>
+  hub.publishAsync(buildTopic({ kind: 'person-own', personId: 'anna' }), JSON.stringify(own({ ...anna, rev }, extra)), { qos: 1, retain: true });
+
+t('the hub goes away: the device says so, refuses requests, reconnects by itself with backoff, and shows the truth again', async () => {
+  const port = await freePort();
+  let broker = await startBroker(port);
+  let hub = await hubStandIn(port);
+  await publishOwn(hub, 1);
+  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('error'), reconnect: { minMs: 200, maxMs: 1000 } });
+  try {
+    await core.start();
+    await waitFor(() => core.mirror.me?.rev === 1 && core.view().connected, 'the device to show its state');
+    assert.is(core.linkStatus().reconnects, 0);
+
+    await hub.endAsync(true);
+    await broker.close();
+    await waitFor(() => !core.connected, 'the device to notice');
+    assert.is(core.view().connected, false, 'the screen says the connection is lost');
+    const offline = await core.request('undivert', { person: 'anna' });
+    assert.is(offline.ok, false);
+    assert.is(!offline.ok && offline.error.code, 'offline', 'a request while the hub is away is refused, nothing is queued');
+    await waitFor(() => core.linkStatus().nextAttemptMs !== null, 'a next attempt to be scheduled');
+    const delay = core.linkStatus().nextAttemptMs!;
+    assert.ok(delay >= 100 && delay <= 1000, `next attempt in ${delay} ms, within the configured window`);
+
+    // the broker comes back with a newer truth than the device has seen
+    broker = await startBroker(port);
+    hub = await hubStandIn(port);
+    await publishOwn(hub, 2, { absenceReason: null, presence: 'in-meeting' });
+    await waitFor(() => core.connected && core.mirror.me?.rev === 2, 'the device to reconnect and show the new truth', 10_000);
+    assert.is(core.mirror.me?.presence, 'in-meeting');
+    const link = core.linkStatus();
+    assert.is(link.connected, true);
+    assert.is(link.reconnects, 1);
+    assert.is(link.nextAttemptMs, null);
+  } finally {
+    await core.stop();
+    await hub.endAsync(true);
+    await broker.close();
+  }
+});
+
+t('a live update that skips revisions makes the device resubscribe and take the retained truth; retained ones and consecutive ones do not', async () => {
+  const port = await freePort();
+  const broker = await startBroker(port);
+  const hub = await hubStandIn(port);
+  await publishOwn(hub, 5); // retained, first seen after a gap since "nothing": no resync
+  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('error') });
+  try {
+    await core.start();
+    await waitFor(() => core.mirror.me?.rev === 5, 'the device to show rev 5');
+    await publishOwn(hub, 6);
+    await waitFor(() => core.mirror.me?.rev === 6, 'rev 6');
+    assert.is(core.linkStatus().resyncs, 0, 'consecutive revisions: nothing lost');
+    const ownTopic = buildTopic({ kind: 'person-own', personId: 'anna' });
+    const before = broker.subscribes.filter((s) => s === ownTopic).length;
+
+    await publishOwn(hub, 9, { presence: 'away' }); // 7 and 8 never arrived
+    await waitFor(() => core.linkStatus().resyncs === 1, 'a resync');
+    await waitFor(() => broker.subscribes.filter((s) => s === ownTopic).length === before + 1, 'the device to subscribe to its own topic again');
+    assert.is(core.mirror.me?.rev, 9);
+    assert.is(core.mirror.me?.presence, 'away');
+    await publishOwn(hub, 10);
+    await waitFor(() => core.mirror.me?.rev === 10, 'updates flow after the resync');
+    assert.is(core.linkStatus().resyncs, 1);
+  } finally {
+    await core.stop();
+    await hub.endAsync(true);
+    await broker.close();
+  }
+});
+
+t('start({ wait: false }) returns at once when the hub is not there, and the device connects when it comes', async () => {
+  const port = await freePort();
+  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('error'), reconnect: { minMs: 200, maxMs: 400 } });
+  let broker: Broker | null = null;
+  let hub: MqttClient | null = null;
+  try {
+    await core.start({ wait: false });
+    assert.is(core.connected, false);
+    await waitFor(() => core.linkStatus().lastError !== null || core.linkStatus().nextAttemptMs !== null, 'a failed first attempt');
+    broker = await startBroker(port);
+    hub = await hubStandIn(port);
+    await publishOwn(hub, 1);
+    await waitFor(() => core.connected && core.mirror.me?.rev === 1, 'the device to connect by itself', 10_000);
+    assert.is(core.linkStatus().reconnects, 0, 'the first connection is not a reconnect');
+  } finally {
+    await core.stop();
+    await hub?.endAsync(true);
+    await broker?.close();
+  }
+});
+
+t.run();
