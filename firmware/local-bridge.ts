@@ -11,6 +11,7 @@ import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeValue, isId, ScreenToBridge, type BridgeToScreen, type Logger } from '../protocol/index.js';
 import type { DeviceCore } from './device-core.js';
+import type { HealthReport } from './runtime/health.js';
 
 export interface LocalBridgeOptions {
   host: string;
@@ -18,6 +19,8 @@ export interface LocalBridgeOptions {
   /** folder with index.html and omstil-ui.js (the built device UI) */
   uiDir: string;
   logger: Logger;
+  /** the device's health for GET /healthz (200 while ok or degraded, 503 when failing); without it, a plain "ok" */
+  health?: () => HealthReport;
 }
 
 const TYPES: Record<string, string> = {
@@ -111,7 +114,11 @@ export class LocalBridge {
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     try {
-      if (p === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      if (p === '/healthz') {
+        const h = this.opts.health?.();
+        if (!h) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return void res.writeHead(h.state === 'failing' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(h));
+      }
       if (/^\/(phone|kiosk)\/[a-z0-9-]+$/.test(p)) {
         const id = p.split('/')[2]!;
         if (!this.cores.has(id)) return void res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`no device "${id}" here\n`);
