@@ -22,6 +22,25 @@ const copy = (from, fileName) => ({
   },
 });
 
+/**
+ * What the device firmware never needs, replaced so its bundle stays small (issue target
+ * ≤ 250 KB): MQTT.js's optional SOCKS connector (devices reach the hub directly), the
+ * readable-stream copy of Node's streams (Node has them built in) and the `debug` output
+ * of MQTT.js (the firmware logs through its own logger).
+ */
+const deviceAliases = () => {
+  const stubs = {
+    'readable-stream': "import s from 'node:stream'; export default s; export const { Readable, Writable, Duplex, Transform, PassThrough, Stream, pipeline, finished, addAbortSignal } = s;",
+    socks: "export const SocksClient = { createConnection() { throw new Error('SOCKS proxies are not supported by the device firmware'); } }; export default { SocksClient };",
+    debug: 'const debug = () => { const log = () => {}; log.enabled = false; log.extend = debug; return log; }; debug.enable = () => {}; debug.disable = () => ""; debug.enabled = () => false; export default debug;',
+  };
+  return {
+    name: 'device-aliases',
+    resolveId: (id) => (id in stubs ? `\0device-alias:${id}` : null),
+    load: (id) => (id.startsWith('\0device-alias:') ? stubs[id.slice('\0device-alias:'.length)] : null),
+  };
+};
+
 const quiet = (warning, warn) => {
   if (['CIRCULAR_DEPENDENCY', 'THIS_IS_UNDEFINED', 'INVALID_ANNOTATION'].includes(warning.code)) return;
   warn(warning);
@@ -40,7 +59,7 @@ export default [
     output: { file: 'dist/firmware/omstil-firmware.js', format: 'esm', inlineDynamicImports: true },
     // optional native speed-ups of ws; the firmware runs without them
     external: [...nodeBuiltins, 'bufferutil', 'utf-8-validate'],
-    plugins: [resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
+    plugins: [deviceAliases(), resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
     onwarn: quiet,
   },
   {
