@@ -25,13 +25,16 @@ const copy = (from, fileName) => ({
 /**
  * What the device firmware never needs, replaced so its bundle stays small (issue target
  * ≤ 250 KB): MQTT.js's optional SOCKS connector (devices reach the hub directly), the
- * readable-stream copy of Node's streams (Node has them built in) and the `debug` output
- * of MQTT.js (the firmware logs through its own logger).
+ * readable-stream copy of Node's streams (Node has them built in), the `debug` output
+ * of MQTT.js (the firmware logs through its own logger), its LRU cache for MQTT 5 topic
+ * aliases (devices speak MQTT 3.1.1) and its browser worker timers (Node's own serve).
  */
 const deviceAliases = () => {
   const stubs = {
     'readable-stream': "import s from 'node:stream'; export default s; export const { Readable, Writable, Duplex, Transform, PassThrough, Stream, pipeline, finished, addAbortSignal } = s;",
     socks: "export const SocksClient = { createConnection() { throw new Error('SOCKS proxies are not supported by the device firmware'); } }; export default { SocksClient };",
+    'lru-cache': "export class LRUCache { constructor() { throw new Error('MQTT 5 topic aliases are not used by the device firmware (MQTT 3.1.1)'); } }",
+    'worker-timers': 'export const setInterval = globalThis.setInterval; export const clearInterval = globalThis.clearInterval; export const setTimeout = globalThis.setTimeout; export const clearTimeout = globalThis.clearTimeout;',
     debug: 'const debug = () => { const log = () => {}; log.enabled = false; log.extend = debug; return log; }; debug.enable = () => {}; debug.disable = () => ""; debug.enabled = () => false; export default debug;',
   };
   return {

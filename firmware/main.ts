@@ -1,46 +1,125 @@
 /**
- * The firmware entry point on a device: reads its provisioned identity from the
- * environment, runs the device core and serves the screen on localhost.
+ * The firmware entry point on a device: reads the config IT provisioned (a JSON file, then
+ * OMSTIL_* environment overrides; see docs/provisioning.md), runs the device core, serves the
+ * screen on localhost, watches its own health and logs to rotating files.
  *
- *   OMSTIL_DEVICE_ID   device id as provisioned in the directory (required)
- *   OMSTIL_DEVICE_KIND phone | kiosk (default phone)
- *   OMSTIL_MQTT_URL    the hub's broker (default mqtt://127.0.0.1:1883)
- *   OMSTIL_UI_PORT     local screen server port (default 8080)
- *   OMSTIL_UI_DIR      folder with the built device UI
+ *   node omstil-firmware.js [--config FILE] [--console TTY]
+ *     FILE  default $OMSTIL_DEVICE_CONFIG or /etc/omstil/device.json
+ *     TTY   a serial line for IT's provisioning console (115200 8N1), default $OMSTIL_CONSOLE; none without
+ *
+ * Exit status: 0 after SIGINT/SIGTERM; 2 for a bad config (every bad field named by its path);
+ * 70 when the watchdog finds the process failing (stalled event loop, runaway memory), for
+ * the supervisor (systemd `Restart=always`) to start it fresh.
  */
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { createLogger, DeviceKind, Id, systemClock, type LogRecord } from '../protocol/index.js';
-import { DeviceCore } from './device-core.js';
+import { parseArgs } from 'node:util';
+import { createLogger, systemClock, type LogRecord } from '../protocol/index.js';
+import { DeviceConfigError, loadDeviceConfig, type ProvisionedConfig } from './config/device-config.js';
+import { DeviceCore, FIRMWARE_VERSION } from './device-core.js';
 import { LocalBridge } from './local-bridge.js';
+import { ProvisioningConsole } from './serial/provisioning-console.js';
+import { SerialportLink } from './serial/serialport-link.js';
+import { rotatingFileLog } from './runtime/file-log.js';
+import { Watchdog } from './runtime/watchdog.js';
 
-const Env = z.object({
-  OMSTIL_DEVICE_ID: Id,
-  OMSTIL_DEVICE_KIND: DeviceKind.default('phone'),
-  OMSTIL_MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883'),
-  OMSTIL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  OMSTIL_UI_DIR: z.string().optional(),
-  OMSTIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-});
+export const DEFAULT_CONFIG_FILE = '/etc/omstil/device.json';
 
-async function main(): Promise<void> {
-  const parsed = Env.safeParse(process.env);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    process.stderr.write(`omstil-firmware: ${i.path.join('.')}: ${i.message}\n`);
+function readConfig(): { file: string; config: ProvisionedConfig; fileOnly: ProvisionedConfig | null; consolePath: string | null } {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, console: { type: 'string' } }, strict: true });
+  const file = values.config ?? process.env.OMSTIL_DEVICE_CONFIG ?? DEFAULT_CONFIG_FILE;
+  const consolePath = values.console ?? process.env.OMSTIL_CONSOLE ?? null;
+  try {
+    const config = loadDeviceConfig(file);
+    // what the console edits and saves: the file alone, so environment overrides are not baked into it
+    let fileOnly: ProvisionedConfig | null = null;
+    try {
+      fileOnly = loadDeviceConfig(file, {});
+    } catch {
+      fileOnly = null; // the file needs the environment (e.g. no deviceId in it): the console starts from the merged config
+    }
+    return { file, config, fileOnly, consolePath };
+  } catch (err) {
+    if (!(err instanceof DeviceConfigError)) throw err;
+    process.stderr.write(`omstil-firmware: ${err.message}\n`);
     process.exit(2);
   }
-  const env = parsed.data;
-  const logger = createLogger(`omstil:fw:${env.OMSTIL_DEVICE_ID}`, env.OMSTIL_LOG_LEVEL, (r: LogRecord) => process.stderr.write(JSON.stringify(r) + '\n'));
-  const core = new DeviceCore({ deviceId: env.OMSTIL_DEVICE_ID, kind: env.OMSTIL_DEVICE_KIND, mqttUrl: env.OMSTIL_MQTT_URL, clock: systemClock, logger });
-  const uiDir = env.OMSTIL_UI_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../device-ui');
-  const bridge = new LocalBridge({ host: '127.0.0.1', port: env.OMSTIL_UI_PORT, uiDir, logger: logger.child('bridge') });
+}
+
+async function main(): Promise<void> {
+  const { file, config, fileOnly, consolePath } = readConfig();
+  const fileLog = config.log.dir ? rotatingFileLog({ dir: config.log.dir, maxBytes: config.log.maxBytes, files: config.log.files }) : null;
+  const logger = createLogger(`omstil:fw:${config.deviceId}`, config.log.level, (r: LogRecord) => {
+    process.stderr.write(JSON.stringify(r) + '\n');
+    fileLog?.write(r);
+  });
+  logger.info('starting', { config: file, hub: config.hubUrl, kind: config.kind });
+  const clock = systemClock;
+  const core = new DeviceCore({
+    deviceId: config.deviceId,
+    kind: config.kind,
+    mqttUrl: config.hubUrl,
+    clock,
+    logger,
+    reconnect: config.reconnect,
+    ...(config.credentials ? { mqttOptions: { username: config.credentials.username, password: config.credentials.token } } : {}),
+  });
+  const watchdog = new Watchdog({
+    clock,
+    link: () => core.linkStatus(),
+    ...(config.log.dir ? { heartbeatFile: path.join(config.log.dir, 'heartbeat.json') } : {}),
+    onFailing: (report) => {
+      logger.error('failing health checks; exiting for the supervisor to restart', { checks: report.checks, rssMb: report.rssMb, loopDelayMaxMs: report.loopDelayMaxMs });
+      process.exit(70);
+    },
+  });
+  const uiDir = process.env.OMSTIL_UI_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../device-ui');
+  const bridge = new LocalBridge({ host: config.ui.host, port: config.ui.port, uiDir, logger: logger.child('bridge'), health: () => watchdog.report() });
   bridge.add(core);
   await bridge.start();
-  logger.info('screen served', { url: `${bridge.url}/${env.OMSTIL_DEVICE_KIND}/${env.OMSTIL_DEVICE_ID}` });
-  await core.start();
-  const stop = () => void Promise.all([bridge.stop(), core.stop()]).then(() => process.exit(0));
+  logger.info('screen served', { url: `${bridge.url}/${config.kind}/${config.deviceId}` });
+
+  // "connected and showing state": the first view with the hub's truth in it
+  const offReady = core.onView((view) => {
+    if (!view.connected || !core.mirror.config || (config.kind === 'phone' && !view.me)) return;
+    offReady();
+    logger.info('showing state', { msSinceStart: Math.round(performance.now()) });
+  });
+  watchdog.start();
+  await core.start({ wait: false });
+
+  let stopping = false;
+  let provisioning: ProvisioningConsole | null = null;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    watchdog.stop();
+    void Promise.all([bridge.stop(), core.stop(), provisioning?.stop()])
+      .then(() => fileLog?.close())
+      .then(() => process.exit(0));
+  };
+  if (consolePath) {
+    // a serial line that cannot be opened is logged; the device runs on without its console
+    try {
+      const link = await SerialportLink.open(consolePath);
+      provisioning = new ProvisioningConsole({
+        link,
+        file,
+        config: fileOnly ?? config,
+        status: () => {
+          const l = core.linkStatus();
+          return { connected: l.connected, since: l.since, firmware: FIRMWARE_VERSION, lastError: l.lastError };
+        },
+        // the supervisor starts the firmware again, which reads the saved config
+        reboot: stop,
+      });
+      provisioning.start();
+      logger.info('provisioning console on serial line', { path: consolePath });
+    } catch (err) {
+      logger.error('provisioning console not started', { path: consolePath, err: (err as Error).message });
+    }
+  }
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
