@@ -1,12 +1,13 @@
 // Three bundles:
 //   dist/cli/omstil.js                the omstil CLI (Node; dependencies from node_modules)
-//   dist/firmware/omstil-firmware.js  the device runtime (Node, one file; only native addons beside it)
+//   dist/firmware/omstil-firmware.js  the device runtime (Node, one file; only native addons beside it, in dist/firmware/node_modules)
 //   dist/device-ui/omstil-ui.js       the device screens (browser ESM, lit) + a chunk per view + index.html
 import esbuild from 'rollup-plugin-esbuild';
 import resolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import json from '@rollup/plugin-json';
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { builtinModules } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -44,6 +45,49 @@ const deviceAliases = () => {
   };
 };
 
+/**
+ * Packages with native addons stay outside the firmware bundle: their loaders find the
+ * compiled addon next to their own files. They are copied beside the bundle into
+ * dist/firmware/node_modules with their runtime dependencies and the Linux prebuilds only,
+ * so the firmware folder runs on a plain Node install (the build-time C sources and headers
+ * stay behind).
+ */
+const ADDONS = ['node-hid', '@serialport/bindings-cpp'];
+const BUILD_ONLY = new Set(['node-addon-api']);
+const isAddon = (id) => ADDONS.some((a) => id === a || id.startsWith(`${a}/`));
+const addonsBeside = () => ({
+  name: 'addons-beside',
+  writeBundle(options) {
+    const out = path.join(path.dirname(options.file), 'node_modules');
+    rmSync(out, { recursive: true, force: true });
+    const seen = new Set();
+    const find = (name, from) => {
+      for (let dir = from; ; dir = path.dirname(dir)) {
+        const candidate = path.join(dir, 'node_modules', name);
+        if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+        if (dir === path.dirname(dir)) throw new Error(`addons-beside: ${name} not found from ${from}`);
+      }
+    };
+    const copyPackage = (dir) => {
+      const pkgJson = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      if (seen.has(pkgJson.name)) return;
+      seen.add(pkgJson.name);
+      // a package with a binding.gyp keeps its C sources in src/ (hidapi/ for node-hid): build-time only
+      const leave = existsSync(path.join(dir, 'binding.gyp')) ? ['src', 'hidapi', 'binding.gyp', 'node_modules'] : ['node_modules'];
+      cpSync(dir, path.join(out, pkgJson.name), {
+        recursive: true,
+        filter: (src) => {
+          const rel = path.relative(dir, src).split(path.sep);
+          if (leave.includes(rel[0])) return false;
+          return !(rel[0] === 'prebuilds' && rel[1] && !rel[1].startsWith('linux-'));
+        },
+      });
+      for (const dep of Object.keys(pkgJson.dependencies ?? {})) if (!BUILD_ONLY.has(dep)) copyPackage(find(dep, dir));
+    };
+    for (const addon of ADDONS) copyPackage(find(addon, process.cwd()));
+  },
+});
+
 const quiet = (warning, warn) => {
   if (['CIRCULAR_DEPENDENCY', 'THIS_IS_UNDEFINED', 'INVALID_ANNOTATION'].includes(warning.code)) return;
   warn(warning);
@@ -60,9 +104,9 @@ export default [
   {
     input: 'firmware/main.ts',
     output: { file: 'dist/firmware/omstil-firmware.js', format: 'esm', inlineDynamicImports: true },
-    // optional native speed-ups of ws; the firmware runs without them
-    external: [...nodeBuiltins, 'bufferutil', 'utf-8-validate'],
-    plugins: [deviceAliases(), resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
+    // optional native speed-ups of ws (the firmware runs without them), and the native addons (beside it)
+    external: (id) => nodeBuiltins.includes(id) || ['bufferutil', 'utf-8-validate'].includes(id) || isAddon(id),
+    plugins: [addonsBeside(), deviceAliases(), resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
     onwarn: quiet,
   },
   {
