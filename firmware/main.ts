@@ -19,6 +19,9 @@ import { createLogger, systemClock, type LogRecord } from '../protocol/index.js'
 import { DeviceConfigError, loadDeviceConfig, type ProvisionedConfig } from './config/device-config.js';
 import { DeviceCore, FIRMWARE_VERSION } from './device-core.js';
 import { LocalBridge } from './local-bridge.js';
+import { NodeHidBus } from './peripherals/node-hid-bus.js';
+import { KNOWN_DEVICES, PeripheralManager, type PeripheralIntent } from './peripherals/peripheral-manager.js';
+import { realTimers } from './peripherals/hid-device.js';
 import { ProvisioningConsole } from './serial/provisioning-console.js';
 import { SerialportLink } from './serial/serialport-link.js';
 import { rotatingFileLog } from './runtime/file-log.js';
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     offReady();
     logger.info('showing state', { msSinceStart: Math.round(performance.now()) });
   });
+  const peripherals = startPeripherals(config, core, logger);
   watchdog.start();
   await core.start({ wait: false });
 
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     watchdog.stop();
-    void Promise.all([bridge.stop(), core.stop(), provisioning?.stop()])
+    void Promise.all([bridge.stop(), core.stop(), provisioning?.stop(), peripherals?.stop()])
       .then(() => fileLog?.close())
       .then(() => process.exit(0));
   };
@@ -122,6 +126,35 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * USB peripherals (docs/peripherals.md): busylights follow what the screen shows, the button
+ * diverts in one press (long press: undivert), a headset off its hook lights the light red at
+ * once. The hub hears of calls from the PBX (PR-1), so the hook switch stays local.
+ */
+function startPeripherals(config: ProvisionedConfig, core: DeviceCore, logger: ReturnType<typeof createLogger>): { stop(): Promise<void> } | null {
+  const { busylight, button, headset } = config.peripherals;
+  if (config.kind !== 'phone' || (!busylight && !button && !headset)) return null;
+  const log = logger.child('hid');
+  const known = KNOWN_DEVICES.filter((d) => (d.role === 'muteme' ? button : busylight));
+  const bus = new NodeHidBus({ logger: log });
+  const act = async (intent: PeripheralIntent) => {
+    const person = core.mirror.config?.personId;
+    if (!person || (intent.type !== 'divert' && intent.type !== 'undivert')) return;
+    if (intent.type === 'divert' && !intent.target) return log.warn('divert button pressed, but no preferred colleague is configured');
+    const res = intent.type === 'divert' ? await core.request('divert', { person, target: intent.target! }) : await core.request('undivert', { person });
+    if (!res.ok) log.warn(`${intent.type} from the button refused`, { code: res.error.code, rule: res.error.rule });
+  };
+  const manager = new PeripheralManager({ bus, timers: realTimers, clock: systemClock, logger: log, known, headsets: headset, onIntent: (i) => void act(i) });
+  core.onView((view) => manager.update(view));
+  void manager.start().then(() => bus.start());
+  return {
+    async stop() {
+      bus.stop();
+      await manager.stop();
+    },
+  };
 }
 
 void main();
