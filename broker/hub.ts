@@ -24,10 +24,11 @@ import type { PolicyState } from './policy/policy-state.js';
 import { nextDue, refresh } from './policy/refresh.js';
 import { resolveCall, type CallResolution } from './policy/resolve-call.js';
 import { actorForDevice, requestToCommand } from './requests/handle-request.js';
+import { broadcastActive, byStart, type BroadcastRecord } from './state/broadcast-record.js';
 import { initialDeptRecord, type DeptRecord } from './state/dept-record.js';
 import type { MessageRecord } from './state/message-record.js';
 import { initialRecord, activeDiversion, type PersonRecord } from './state/person-record.js';
-import { deptPublic, deviceConfig, personOwn, personPublic } from './state/projections.js';
+import { broadcastList, deptPublic, deviceConfig, personOwn, personPublic } from './state/projections.js';
 import type { Store } from './store/store.js';
 import { HUB_USERNAME } from './mqtt/access.js';
 import { FleetTracker } from './fleet/fleet-tracker.js';
@@ -61,6 +62,10 @@ export class Hub {
   private readonly depts = new Map<string, DeptRecord>();
   /** AS-1..AS-4: open messages and recently done ones */
   private readonly messages = new Map<string, MessageRecord>();
+  /** RT-3: every crisis broadcast (they are few: all are loaded) */
+  private readonly broadcasts = new Map<string, BroadcastRecord>();
+  /** RT-3: what the last broadcast list showed (which ones, which in force): a start or an expiry republishes it */
+  private broadcastSent: string | null = null;
   /** open messages by recipient (person or group), and groups by member: built when needed */
   private messageIndex: { byRecipient: Map<string, MessageRecord[]>; groupsOf: Map<string, string[]> } | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -108,7 +113,13 @@ export class Hub {
 
   /** The policy's view of the hub's state (read-only). */
   get state(): PolicyState {
-    return { dir: this.dir, people: this.people, depts: this.depts, messages: this.messages };
+    return { dir: this.dir, people: this.people, depts: this.depts, messages: this.messages, broadcasts: this.broadcasts };
+  }
+
+  /** RT-3: the broadcasts in force or planned, and those over in the last `keepDays` days, by start. */
+  broadcastRecords(keepDays = 7): BroadcastRecord[] {
+    const since = this.now().getTime() - keepDays * 86_400_000;
+    return [...this.broadcasts.values()].filter((b) => Date.parse(b.expires) > since).sort(byStart);
   }
 
   /** Called after every commit (after publishing), e.g. to set an Outlook auto-reply. Returns an unsubscribe function. */
@@ -181,6 +192,7 @@ export class Hub {
     for (const rec of store.loadPeople()) this.people.set(rec.personId, rec);
     for (const rec of store.loadDepts()) this.depts.set(rec.deptId, rec);
     for (const m of store.loadMessages(new Date(now.getTime() - KEEP_DONE_MS))) this.messages.set(m.id, m);
+    for (const b of store.loadBroadcasts()) this.broadcasts.set(b.id, b);
     this.messageIndex = null;
     this.fillIn(now);
 
@@ -232,7 +244,22 @@ export class Hub {
     for (const id of this.dir.departments.keys()) this.publishDept(this.depts.get(id)!);
     for (const dev of this.dir.devices.values()) this.publish(buildTopic({ kind: 'device-config', deviceId: dev.id }), deviceConfig(dev, this.dir, this.dirVersion));
     for (const id of this.dir.people.keys()) this.publishPerson(this.people.get(id)!, true);
+    this.publishBroadcasts(true);
     this.publish(buildTopic({ kind: 'hub-status' }), { online: true, since: clock.now().toISOString() });
+  }
+
+  /**
+   * RT-3: the retained broadcast list, when what it shows changed: after a change, and when a
+   * broadcast starts or expires (the sweep runs at those instants: `nextDue`).
+   */
+  private publishBroadcasts(force = false): void {
+    const now = this.opts.clock.now();
+    const list = broadcastList(this.broadcasts.values(), now);
+    const live = [...this.broadcasts.values()].filter((b) => broadcastActive(b, now)).map((b) => b.id);
+    const key = JSON.stringify([list.rev, list.broadcasts.map((b) => b.id), live.sort()]);
+    if (!force && key === this.broadcastSent) return;
+    this.broadcastSent = key;
+    this.publish(buildTopic({ kind: 'broadcast' }), list);
   }
 
   private publishDept(rec: DeptRecord): void {
@@ -313,19 +340,20 @@ export class Hub {
   execute(actor: Actor, cmd: Command, detail: unknown = cmd): unknown {
     const now = this.opts.clock.now();
     const outcome = applyCommand(this.state, actor, cmd, now);
-    if (outcome.people.length || outcome.depts.length || outcome.messages.length) {
+    if (outcome.people.length || outcome.depts.length || outcome.messages.length || outcome.broadcasts.length) {
       // a message's caller data stays in its record: the journal gets what the policy says (AS-1)
       const journal = outcome.journal === undefined ? detail : outcome.journal;
-      this.commit(outcome.people, outcome.depts, { at: now.toISOString(), actor: actorName(actor), op: cmd.op, detail: journal }, outcome.messages);
+      this.commit(outcome.people, outcome.depts, { at: now.toISOString(), actor: actorName(actor), op: cmd.op, detail: journal }, outcome.messages, outcome.broadcasts);
     }
     return outcome.data;
   }
 
-  private commit(people: PersonRecord[], depts: DeptRecord[], entry: Parameters<Store['commit']>[2], messages: readonly MessageRecord[] = []): void {
-    this.opts.store.commit(people, depts, entry, messages); // durable before anything is published or acknowledged
+  private commit(people: PersonRecord[], depts: DeptRecord[], entry: Parameters<Store['commit']>[2], messages: readonly MessageRecord[] = [], broadcasts: readonly BroadcastRecord[] = []): void {
+    this.opts.store.commit(people, depts, entry, messages, broadcasts); // durable before anything is published or acknowledged
     for (const rec of people) this.people.set(rec.personId, rec);
     for (const rec of depts) this.depts.set(rec.deptId, rec);
     for (const m of messages) this.messages.set(m.id, m);
+    for (const b of broadcasts) this.broadcasts.set(b.id, b);
     if (messages.length) this.messageIndex = null;
     // a dept's closures change its people's answers but not their presence; refresh picks up new ends
     this.due = 0;
@@ -341,6 +369,8 @@ export class Hub {
       }
     }
     for (const rec of depts) this.publishDept(rec);
+    // RT-3: a broadcast added or ended early is announced at once
+    if (broadcasts.length) this.publishBroadcasts();
     this.pbxSync.changed(people, depts.length > 0);
     for (const l of this.commitListeners) {
       try {
@@ -362,6 +392,7 @@ export class Hub {
       if (changed.people.length || changed.depts.length) {
         this.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: { people: changed.people.map((c) => c.personId), depts: changed.depts.map((d) => d.deptId) } });
       }
+      this.publishBroadcasts(); // RT-3: one started or expired
       this.due = nextDue(this.state, now).getTime();
       this.forgetDoneMessages(now);
     } catch (err) {

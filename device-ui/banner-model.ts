@@ -1,10 +1,13 @@
 /**
- * What the phone shows at the top about its own department right now: an active closure
- * (PH-3) and an expected peak (PH-5); room for a crisis broadcast (RT-3). Pure, `now` passed
- * in (test/device-ui/banner-model.test.ts); om-banners only renders the list.
+ * What the screens show at the top right now: a crisis broadcast (RT-3) on every screen; on
+ * a phone also its own department's active closure (PH-3) and expected peak (PH-5). Pure,
+ * `now` passed in (test/device-ui/banner-model.test.ts); om-banners only renders the list.
  */
 import type { DeptPublic, DeviceView } from '../protocol/index.js';
 import { addDays, copenhagenDate, copenhagenInstant, isDate } from './absence-model.js';
+import { broadcastBanners } from './broadcast-model.js';
+
+export { activeBroadcasts, broadcastBanners } from './broadcast-model.js';
 import { weekdayDate } from './i18n/format.js';
 import { msg, untilText, type Lang } from './i18n/index.js';
 
@@ -19,6 +22,8 @@ export interface Banner {
   title: string;
   /** what callers get, or the department's note; may be empty */
   text: string;
+  /** the language of `text` when it is not the screen's (a Danish broadcast on an English screen) */
+  textLang?: Lang;
   /** "indtil kl. 12.00" / "til og med onsdag 25. november"; null without an end */
   until: string | null;
   /** the end as an ISO time or a date, for tests (data-end) */
@@ -81,10 +86,10 @@ export function deptBanners(dept: DeptPublic, now: Date, lang: Lang): Banner[] {
   return [...closures, ...peaks];
 }
 
-/** The banners the phone shows: its own department's (and, later, broadcasts), most urgent first. */
-export function phoneBanners(view: DeviceView | null | undefined, now: Date, lang: Lang, extra: readonly Banner[] = []): Banner[] {
+/** The banners the phone shows: crisis broadcasts, then its own department's, most urgent first. */
+export function phoneBanners(view: DeviceView | null | undefined, now: Date, lang: Lang): Banner[] {
   const deptId = view?.me?.deptId;
   const dept = deptId ? view?.depts.find((d) => d.deptId === deptId) : undefined;
   const own = dept ? deptBanners(dept, now, lang) : [];
-  return [...extra, ...own].sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+  return [...broadcastBanners(view, now, lang), ...own].sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
 }

@@ -249,24 +249,36 @@ function bestOf<T>(items: readonly T[], score: (item: T) => number): { item: T; 
   return best;
 }
 
-/** A department matched by its name, a task keyword, or one of its function numbers (name or number). */
+/** A department matched by its name, a task keyword (its own or a function number's), or one of its function numbers (name or number). */
 export function deptMatch(dept: DeptPublic, query: string): { score: number; why: MatchReason } | null {
   const candidates: { score: number; why: MatchReason }[] = [];
   const name = matchScore(query, dept.name);
   if (name) candidates.push({ score: name, why: { field: 'name' } });
-  const task = bestOf(dept.tasks, (t) => matchScore(query, t));
+  const task = bestOf([...dept.tasks, ...dept.groups.flatMap((g) => g.tasks)], (t) => matchScore(query, t));
   if (task) candidates.push({ score: task.score * 0.9, why: { field: 'task', text: task.item } });
   const group = bestOf(dept.groups, (g) => Math.max(matchScore(query, g.name) * 0.85, numberScore(query, g.number)));
   if (group) candidates.push({ score: group.score, why: { field: 'group', text: `${group.item.name} ${group.item.number}` } });
   return bestOf(candidates, (c) => c.score)?.item ?? null;
 }
 
-/** A person matched by name, or by extension (never in a sensitive department: RT-1). */
+/**
+ * A person matched by name, by extension (never in a sensitive department: RT-1), or by a
+ * competency, which is a task keyword like a department's (RT-1/RT-2).
+ */
 export function personMatch(person: PersonPublic, dept: DeptPublic | null | undefined, query: string): { score: number; why: MatchReason } | null {
   const name = matchScore(query, person.name);
   const ext = !dept?.sensitive && person.extension ? numberScore(query, person.extension) : 0;
-  if (!name && !ext) return null;
-  return name >= ext ? { score: name, why: { field: 'name' } } : { score: ext, why: { field: 'extension' } };
+  const task = bestOf(person.competencies, (c) => matchScore(query, c));
+  const candidates: { score: number; why: MatchReason }[] = [];
+  if (name) candidates.push({ score: name, why: { field: 'name' } });
+  if (ext) candidates.push({ score: ext, why: { field: 'extension' } });
+  if (task) candidates.push({ score: task.score * 0.9, why: { field: 'task', text: task.item } });
+  return bestOf(candidates, (c) => c.score)?.item ?? null;
+}
+
+/** AS-3: nobody calls back from the switchboard: a message goes to the person or function the caller wants. */
+export function takesMessages(person: PersonPublic): boolean {
+  return person.role !== 'switchboard';
 }
 
 /** Who can answer now comes first among equally good hits (RT-2: the best target now). */
@@ -277,7 +289,7 @@ function reachRank(p: PersonPublic): number {
 
 /**
  * RT-2: departments and people for a query. Departments match by name, task keyword or
- * function number; people by name or extension, and the people of a matched department follow
+ * function number; people by name, extension or competency, and the people of a matched department follow
  * the direct hits (who can answer now first). An empty query finds nothing (the view then
  * shows everyone). At most `limit` people.
  */

@@ -140,7 +140,7 @@ export class DeviceCore {
       client.publish(buildTopic({ kind: 'device-status', deviceId }), status(true), { qos: 1, retain: true });
       // (re)subscribe: a clean session starts with none
       this.subscribed = new Set();
-      this.subscribe([buildTopic({ kind: 'device-config', deviceId }), buildTopic({ kind: 'device-res', deviceId }), buildTopic({ kind: 'hub-status' })]);
+      this.subscribe(this.baseTopics());
       if (this.mirror.config) this.followConfig(this.mirror.config);
       this.emit();
     });
@@ -259,6 +259,12 @@ export class DeviceCore {
     });
   }
 
+  /** What every device follows whatever it is for: its config, its replies, the hub's status and the crisis broadcasts (RT-3). */
+  private baseTopics(): string[] {
+    const deviceId = this.opts.deviceId;
+    return [buildTopic({ kind: 'device-config', deviceId }), buildTopic({ kind: 'device-res', deviceId }), buildTopic({ kind: 'hub-status' }), filters.broadcast];
+  }
+
   /** Subscribes to exactly what this device shows. */
   private followConfig(cfg: DeviceConfig): void {
     const want =
@@ -271,7 +277,7 @@ export class DeviceCore {
             // PR-4: a leader's phone follows its staff's own state
             ...cfg.staff.map((personId) => buildTopic({ kind: 'person-own', personId })),
           ];
-    const base = new Set([buildTopic({ kind: 'device-config', deviceId: this.opts.deviceId }), buildTopic({ kind: 'device-res', deviceId: this.opts.deviceId }), buildTopic({ kind: 'hub-status' })]);
+    const base = new Set(this.baseTopics());
     const drop = [...this.subscribed].filter((s) => !base.has(s) && !want.includes(s));
     if (drop.length) {
       this.client?.unsubscribe(drop);

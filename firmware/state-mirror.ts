@@ -4,12 +4,14 @@
  * has (lower rev) is dropped, so a late or replayed message can never show old state.
  */
 import {
+  BroadcastList,
   DeptPublic,
   DeviceConfig,
   HubStatus,
   PersonOwn,
   PersonPublic,
   decodeJson,
+  type Broadcast,
   type DeviceKind,
   type DeviceView,
   type Topic,
@@ -26,6 +28,10 @@ export class StateMirror {
   readonly depts = new Map<string, DeptPublic>();
   /** PR-4: a leader's phone also knows its staff's own state (reasons included, PR-2 allows it) */
   readonly staff = new Map<string, PersonOwn>();
+  /** RT-3: the crisis broadcasts not yet expired when the hub sent them (the screen shows those in force by its clock) */
+  broadcasts: Broadcast[] = [];
+  /** the rev of the broadcast list held (-1: none yet) */
+  private broadcastRev = -1;
   /** messages dropped because a newer revision was already shown */
   staleDropped = 0;
 
@@ -94,6 +100,14 @@ export class StateMirror {
         this.depts.set(topic.deptId, d.value);
         return 'changed';
       }
+      case 'broadcast': {
+        const d = decodeJson(BroadcastList, text);
+        if (!d.ok) return 'invalid';
+        if (d.value.rev < this.broadcastRev) return 'stale';
+        this.broadcastRev = d.value.rev;
+        this.broadcasts = d.value.broadcasts;
+        return 'changed';
+      }
       default:
         return 'ignored';
     }
@@ -108,6 +122,12 @@ export class StateMirror {
         return this.staff.delete(topic.personId) ? 'changed' : 'ignored';
       case 'dept-public':
         return this.depts.delete(topic.deptId) ? 'changed' : 'ignored';
+      case 'broadcast': {
+        const had = this.broadcasts.length > 0;
+        this.broadcasts = [];
+        this.broadcastRev = -1;
+        return had ? 'changed' : 'ignored';
+      }
       default:
         return 'ignored';
     }
@@ -125,6 +145,7 @@ export class StateMirror {
       preferred: this.config?.preferred ?? [],
       people,
       depts,
+      broadcasts: this.broadcasts,
     };
   }
 }

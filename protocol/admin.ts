@@ -28,3 +28,13 @@ export const AdminClosure = z.strictObject({
   fallback: Id.nullable().optional(),
 });
 export const AdminPeak = z.strictObject({ id: Id.optional(), from: LocalDate, to: LocalDate, text: LocalizedText });
+/**
+ * RT-3: a crisis broadcast. `start` omitted: now. The text's limits, `start` < `expires` and an
+ * expiry in the future are the policy's checks (refusals name the field and RT-3).
+ */
+export const AdminBroadcast = z.strictObject({
+  id: Id.optional(),
+  text: z.strictObject({ da: z.string(), en: z.string().nullable().optional() }),
+  start: IsoTime.nullable().optional(),
+  expires: IsoTime,
+});

@@ -8,7 +8,7 @@
  *   screen → firmware: {t:'req', id, op, args}  same ops as the hub's device requests
  */
 import { z } from 'zod';
-import { DeptPublic, DeviceKind, PersonOwn, PersonPublic, Request, Response } from './schemas.js';
+import { Broadcast, DeptPublic, DeviceKind, PersonOwn, PersonPublic, Request, Response } from './schemas.js';
 
 export const DeviceView = z.strictObject({
   deviceId: z.string(),
@@ -22,6 +22,8 @@ export const DeviceView = z.strictObject({
   preferred: z.array(z.string()),
   people: z.array(PersonPublic),
   depts: z.array(DeptPublic),
+  /** RT-3: crisis broadcasts not yet expired when the hub sent them; the screen shows those in force by its own clock */
+  broadcasts: z.array(Broadcast),
 });
 export type DeviceView = z.infer<typeof DeviceView>;
 

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'needs-colleague', // DV-6: an absence longer than one workday needs a diversion to a colleague
   'unknown-department', // department id not in the directory
   'unknown-closure', // PH-3: closure id not known for the department
+  'unknown-broadcast', // RT-3: broadcast id not known
+  'too-many-broadcasts', // RT-3: the most broadcasts in force or planned at once are there already
   'unknown-number', // a dialled number that reaches nobody in the directory
   'invalid-time', // a time range that ends before it starts, or lies in the past
   'timeout', // no reply in time

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ADMIN_API_PREFIX } from './admin.js';
-import { Id, IsoTime, LocalizedText } from './schemas.js';
+import { BroadcastText, Id, IsoTime, LocalizedText } from './schemas.js';
 
 /** `GET /api/v1/route?to=…&lang=da|en&at=…` */
 export const ROUTE_PATH = `${ADMIN_API_PREFIX}/route`;
@@ -62,6 +62,9 @@ export const RouteCandidate = z.strictObject({
   matched: z.string().nullable(),
 });
 
+/** RT-3: a crisis broadcast in force at the answer's instant. */
+export const RouteBroadcast = z.strictObject({ id: Id, text: BroadcastText, expires: IsoTime });
+
 export const RouteAnswer = z.strictObject({
   /** `to` as asked (trimmed) */
   to: z.string(),
@@ -76,7 +79,7 @@ export const RouteAnswer = z.strictObject({
   matched: z.string().nullable(),
   /** `ring`: the phones to ring now; empty otherwise */
   ring: z.array(RouteRing),
-  /** `text` in the asked language: what the voicebot says */
+  /** what the voicebot says: the broadcasts in force (RT-3) first, then `text` in the asked language */
   say: z.string(),
   text: LocalizedText,
   /** `message`, and `closure` unless its fallback answers */
@@ -86,5 +89,7 @@ export const RouteAnswer = z.strictObject({
   candidates: z.array(RouteCandidate).max(MAX_ROUTE_CANDIDATES),
   /** `unknown` only: where the caller can turn instead */
   switchboard: z.strictObject({ name: z.string(), number: z.string() }).nullable(),
+  /** RT-3: the crisis broadcasts in force at `at`, by start (their text opens `say`); empty without */
+  broadcasts: z.array(RouteBroadcast),
 });
 export type RouteAnswer = z.infer<typeof RouteAnswer>;

@@ -69,6 +69,10 @@ export const PersonPublic = z.strictObject({
   name: z.string(),
   deptId: Id,
   title: z.string().nullable(),
+  /** RT-1 / AS-3: the switchboard ("Omstillingen") takes no messages and no diversions (DV-3) */
+  role: z.enum(['employee', 'switchboard']),
+  /** RT-1/RT-2: the directory's keywords for what the person handles (public directory facts) */
+  competencies: z.array(z.string()),
   extension: z.string().nullable(),
   presence: Presence,
   backAt: IsoTime.nullable(),
@@ -189,8 +193,8 @@ export const DeptPublic = z.strictObject({
   phoneHours: z.string(),
   sensitive: z.boolean(),
   tasks: z.array(z.string()),
-  /** PH-4: the department's group (function) numbers */
-  groups: z.array(z.strictObject({ id: Id, name: z.string(), number: z.string() })),
+  /** PH-4: the department's group (function) numbers, with their own task keywords (RT-2) */
+  groups: z.array(z.strictObject({ id: Id, name: z.string(), number: z.string(), tasks: z.array(z.string()) })),
   /** PH-1 and PH-3: answering calls now (inside phone hours and not closed) */
   openNow: z.boolean(),
   /** today's phone hours (local), and the holiday that closes it */
@@ -205,6 +209,47 @@ export const DeptPublic = z.strictObject({
   updatedAt: IsoTime,
 });
 export type DeptPublic = z.infer<typeof DeptPublic>;
+
+// ---- RT-3: crisis broadcasts, retained on broadcast ----
+
+/** RT-3: the longest broadcast text, per language (a screen banner and a voicebot sentence) */
+export const MAX_BROADCAST_CHARS = 300;
+/** RT-3: how many broadcasts may be in force or planned (not yet expired) at once */
+export const MAX_BROADCASTS = 3;
+
+/** RT-3: Danish is required; without English, English screens and the voicebot use the Danish. */
+export const BroadcastText = z.strictObject({
+  da: z.string().trim().min(1).max(MAX_BROADCAST_CHARS),
+  en: z.string().trim().min(1).max(MAX_BROADCAST_CHARS).optional(),
+});
+export type BroadcastText = z.infer<typeof BroadcastText>;
+
+/**
+ * RT-3: a crisis message (e.g. where to get sandbags in a storm flood) for every reception
+ * terminal, phone and the voicebot, shown from `start` until `expires` by each screen's clock.
+ */
+export const Broadcast = z
+  .strictObject({
+    id: Id,
+    text: BroadcastText,
+    start: IsoTime,
+    /** after `start`; a broadcast ended early has expired at that moment (and is no longer listed) */
+    expires: IsoTime,
+    createdAt: IsoTime,
+  })
+  .refine((b) => Date.parse(b.expires) > Date.parse(b.start), { path: ['expires'], message: 'must be after start' });
+export type Broadcast = z.infer<typeof Broadcast>;
+
+/**
+ * broadcast: every broadcast not yet expired, in force or planned, by start. `rev` grows with
+ * every added or ended broadcast; a start or an expiry alone republishes the same rev.
+ */
+export const BroadcastList = z.strictObject({
+  broadcasts: z.array(Broadcast).max(MAX_BROADCASTS),
+  rev: z.number().int().nonnegative(),
+  updatedAt: IsoTime,
+});
+export type BroadcastList = z.infer<typeof BroadcastList>;
 
 // ---- requests on device/{id}/req, replies on device/{id}/res ----
 

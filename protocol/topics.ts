@@ -15,7 +15,9 @@ export type Topic =
   | { kind: 'person-public'; personId: string }
   | { kind: 'person-own'; personId: string }
   | { kind: 'dept-public'; deptId: string }
-  | { kind: 'dept-member'; deptId: string; personId: string };
+  | { kind: 'dept-member'; deptId: string; personId: string }
+  /** RT-3: crisis broadcasts, hub → all */
+  | { kind: 'broadcast' };
 
 export type TopicKind = Topic['kind'];
 
@@ -30,6 +32,7 @@ export const RETAINED: Record<TopicKind, boolean> = {
   'person-own': true,
   'dept-public': true,
   'dept-member': true,
+  broadcast: true,
 };
 
 export function buildTopic(t: Topic): string {
@@ -52,6 +55,8 @@ export function buildTopic(t: Topic): string {
       return `${ROOT}/dept/${id(t.deptId)}/public`;
     case 'dept-member':
       return `${ROOT}/dept/${id(t.deptId)}/member/${id(t.personId)}`;
+    case 'broadcast':
+      return `${ROOT}/broadcast`;
   }
 }
 
@@ -62,6 +67,7 @@ export function parseTopic(topic: string): Topic | null {
   const [, , area, a, b, c, d] = parts;
   const n = parts.length;
   if (area === 'hub' && n === 4 && a === 'status') return { kind: 'hub-status' };
+  if (area === 'broadcast' && n === 3) return { kind: 'broadcast' };
   if (area === 'device' && n === 5 && isId(a)) {
     switch (b) {
       case 'status':
@@ -93,6 +99,8 @@ export const filters = {
   allDeviceStatus: `${ROOT}/device/+/status`,
   allPersonPublic: `${ROOT}/person/+/public`,
   allDeptPublic: `${ROOT}/dept/+/public`,
+  /** RT-3: every device follows the crisis broadcasts */
+  broadcast: `${ROOT}/broadcast`,
   deptMembers: (deptId: string) => `${ROOT}/dept/${id(deptId)}/member/+`,
 };
 

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import {
   ADMIN_API_PREFIX,
   AdminAbsence,
+  AdminBroadcast,
   AdminClosure,
   AdminDivert,
   AdminPeak,
@@ -28,6 +29,7 @@ import {
 import type { Hub } from '../hub.js';
 import type { Actor, Command } from '../policy/commands.js';
 import { newMessageId } from '../requests/message-id.js';
+import { broadcastActive, broadcastCurrent } from '../state/broadcast-record.js';
 import { deptPublic, messagesFor, personOwn } from '../state/projections.js';
 import { answerRoute } from './route-endpoint.js';
 import { FLEET_PATH, FleetPage } from '../fleet/fleet-page.js';
@@ -55,6 +57,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'unknown-person': 404,
   'unknown-department': 404,
   'unknown-closure': 404,
+  'unknown-broadcast': 404,
+  'too-many-broadcasts': 409,
   'unknown-number': 404,
   internal: 500,
 };
@@ -121,6 +125,17 @@ export class AdminApi {
       return run({ op: 'add-peak', dept: m[1]!, ...(b.id ? { id: b.id } : {}), from: b.from, to: b.to, text: b.text });
     });
     route('DELETE', '/departments/:id/peaks/:id', async (m) => run({ op: 'remove-peak', dept: m[1]!, peak: m[2]! }));
+    // RT-3: crisis broadcasts for every screen and the voicebot
+    // in force or planned, and those over in the last week, by start; `state`: planned, active or over
+    route('GET', '/broadcasts', async () => {
+      const now = hub.now();
+      return hub.broadcastRecords().map((b) => ({ ...b, state: broadcastActive(b, now) ? 'active' : broadcastCurrent(b, now) ? 'planned' : 'over' }));
+    });
+    route('POST', '/broadcasts', async (_m, body) => {
+      const b = await parse(AdminBroadcast, body);
+      return run({ op: 'add-broadcast', ...(b.id ? { id: b.id } : {}), text: { da: b.text.da, en: b.text.en ?? null }, start: b.start ?? null, expires: b.expires });
+    });
+    route('POST', '/broadcasts/:id/end', async (m) => run({ op: 'end-broadcast', broadcast: m[1]! }));
     // the fleet for IT (the page at /fleet): every device's state, firmware, last refused request.
     // `?after=<version>&wait=<seconds>` answers once the fleet's version is no longer that one, or after the wait (long poll)
     route('GET', '/devices', async (_m, _b, url) => {

@@ -1,6 +1,7 @@
 /**
- * The routing endpoint (RT-2, PH-2, PH-3, PH-4): `GET /api/v1/route?to=…&lang=da|en&at=…`
- * for the PBX and the voicebot. `to` is a number (extension or function number), a
+ * The routing endpoint (RT-2, PH-2, PH-3, PH-4, RT-3): `GET /api/v1/route?to=…&lang=da|en&at=…`
+ * for the PBX and the voicebot. Every answer carries the crisis broadcasts in force (RT-3),
+ * whose text opens `say`. `to` is a number (extension or function number), a
  * department's id or a task keyword; the answer is what to do with the call now (or at `at`),
  * in the shape of `RouteAnswer` (protocol/route.ts), from the hub's in-memory state only.
  *
@@ -25,6 +26,7 @@ import { callbackDue } from '../policy/deadlines.js';
 import { outsideHoursText } from '../policy/hours/hours-text.js';
 import type { PolicyState } from '../policy/policy-state.js';
 import { resolveCall, type CallResolution } from '../policy/resolve-call.js';
+import { broadcastActive, byStart } from '../state/broadcast-record.js';
 import { activeClosure } from '../state/dept-record.js';
 
 /** What the endpoint reads: the hub (its state and clock) satisfies it. */
@@ -187,6 +189,7 @@ function fromResolution(state: PolicyState, q: RouteQuery, query: RouteAnswer['q
     return d ? { kind: 'department' as const, id, name: d.name } : who(id);
   };
   const deptOf = (id: string) => dir.people.get(id)?.dept ?? dir.groups.get(id)?.dept ?? null;
+  const crisis = crisisOf(state, q);
   const answer = (kind: RouteAnswer['kind'], rule: string, text: Texts, rest: Pick<RouteAnswer, 'ring' | 'callback' | 'deptId'>): RouteAnswer => ({
     to: q.to,
     query,
@@ -195,7 +198,7 @@ function fromResolution(state: PolicyState, q: RouteQuery, query: RouteAnswer['q
     at: q.at.toISOString(),
     target,
     matched,
-    say: text[q.lang],
+    say: crisis.say(text[q.lang]),
     text,
     ring: rest.ring,
     callback: rest.callback,
@@ -203,6 +206,7 @@ function fromResolution(state: PolicyState, q: RouteQuery, query: RouteAnswer['q
     deptId: rest.deptId,
     candidates,
     switchboard: null,
+    broadcasts: crisis.broadcasts,
   });
   switch (res.kind) {
     case 'ring': {
@@ -242,9 +246,44 @@ function unknown(state: PolicyState, q: RouteQuery, query: RouteAnswer['query'])
     ? { da: 'Nummeret findes ikke.', en: 'That number does not exist.' }
     : { da: 'Vi kunne ikke finde, hvem der tager sig af det.', en: 'We could not find who handles that.' };
   const text = sw ? { da: `${head.da} Ring til ${sw.name} på ${sw.number}.`, en: `${head.en} Call ${sw.name} on ${sw.number}.` } : head;
+  const crisis = crisisOf(state, q);
   return {
     status: 404,
-    body: { to: q.to, query, kind: 'unknown', rule: query === 'number' ? 'RT-1' : 'RT-2', at: q.at.toISOString(), target: null, matched: null, say: text[q.lang], text, ring: [], callback: null, route: [], deptId: null, candidates: [], switchboard: sw },
+    body: {
+      to: q.to,
+      query,
+      kind: 'unknown',
+      rule: query === 'number' ? 'RT-1' : 'RT-2',
+      at: q.at.toISOString(),
+      target: null,
+      matched: null,
+      say: crisis.say(text[q.lang]),
+      text,
+      ring: [],
+      callback: null,
+      route: [],
+      deptId: null,
+      candidates: [],
+      switchboard: sw,
+      broadcasts: crisis.broadcasts,
+    },
+  };
+}
+
+/**
+ * RT-3: the crisis broadcasts in force at the answer's instant, and the sentence that puts
+ * them before whatever the voicebot says: in the asked language, else the Danish.
+ */
+function crisisOf(state: PolicyState, q: RouteQuery): { broadcasts: RouteAnswer['broadcasts']; say: (rest: string) => string } {
+  const live = [...(state.broadcasts?.values() ?? [])].filter((b) => broadcastActive(b, q.at)).sort(byStart);
+  if (!live.length) return { broadcasts: [], say: (rest) => rest };
+  const said = live.map((b) => {
+    const t = ((q.lang === 'en' && b.text.en) || b.text.da).trim();
+    return /[.!?]$/.test(t) ? t : `${t}.`;
+  });
+  return {
+    broadcasts: live.map((b) => ({ id: b.id, text: b.text.en ? { da: b.text.da, en: b.text.en } : { da: b.text.da }, expires: b.expires })),
+    say: (rest) => [...said, rest].join(' '),
   };
 }
 

@@ -59,6 +59,7 @@ export class AccessControl {
       case 'person-public':
       case 'dept-public':
       case 'dept-member':
+      case 'broadcast': // RT-3: every device, the hub the only publisher
         return true;
       case 'person-own':
         // PR-2 / PR-4: the person's own phone and their leader's phone only

@@ -4,7 +4,18 @@
  * PBX all end here, so no path can bypass a rule. Pure: returns the new records (rev + 1)
  * for the hub to commit and publish, or throws an OmstilError naming the rule.
  */
-import { decodeValue, OmstilError, TakeMessageArgs, type ClosureOffer, type TakeMessageReply, type Texts } from '../../protocol/index.js';
+import {
+  decodeValue,
+  MAX_BROADCAST_CHARS,
+  MAX_BROADCASTS,
+  OmstilError,
+  TakeMessageArgs,
+  type BroadcastText,
+  type ClosureOffer,
+  type TakeMessageReply,
+  type Texts,
+} from '../../protocol/index.js';
+import { broadcastCurrent, type BroadcastRecord } from '../state/broadcast-record.js';
 import { initialDeptRecord, reviseDept, type ClosureRecord, type DeptRecord } from '../state/dept-record.js';
 import { MESSAGE_STATUS_ORDER, messageJournal, type MessageRecord } from '../state/message-record.js';
 import { activeDiversion, initialRecord, revise, type MeetingPrompt, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
@@ -44,13 +55,19 @@ export type Command =
   /** AS-1: a message for a person or group (`for`), routed by AS-3, due by AS-2; `id` is made at the edge (newMessageId) */
   | { op: 'take-message'; id: string; for: string; callerName: string; callerNumber: string; text: string; callerInformed: boolean }
   /** AS-4: the recipient (a member of the recipient group, or their leader) moves a message forward */
-  | { op: 'message-status'; message: string; status: 'acknowledged' | 'done' };
+  | { op: 'message-status'; message: string; status: 'acknowledged' | 'done' }
+  /** RT-3: a crisis broadcast for every screen and the voicebot; `start` null: now; `id` omitted: `broadcast-<n>` */
+  | { op: 'add-broadcast'; id?: string; text: { da: string; en?: string | null }; start: string | null; expires: string }
+  /** RT-3: ended before its expiry, announced at once */
+  | { op: 'end-broadcast'; broadcast: string };
 
 export interface Outcome {
   people: PersonRecord[];
   depts: DeptRecord[];
   /** AS-1..AS-4: new and changed messages (rev + 1) */
   messages: MessageRecord[];
+  /** RT-3: new and changed broadcasts (rev + 1) */
+  broadcasts: BroadcastRecord[];
   data?: unknown;
   /** what the journal keeps instead of the command's detail (messages: never the caller's data) */
   journal?: unknown;
@@ -60,7 +77,8 @@ export interface Outcome {
 const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
   // a kiosk is a phone without a person: it may take messages (AS-1); person ops refuse it (no-person)
   phone: new Set(['divert', 'undivert', 'accept-diversion', 'decline-diversion', 'set-status', 'clear-status', 'take-message', 'message-status']),
-  admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak', 'take-message']),
+  // RT-3: only the admin API (the municipality's crisis staff, IT) broadcasts
+  admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak', 'take-message', 'add-broadcast', 'end-broadcast']),
   calendar: new Set(['set-status', 'clear-status', 'divert', 'undivert', 'set-meeting-prompt']),
   pbx: new Set(['set-on-call', 'pbx-forward']),
   hub: new Set(['undivert', 'clear-status']),
@@ -69,10 +87,15 @@ const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
 /** Ops a leader may run for their own staff from their phone (PR-4). */
 const LEADER_OPS: ReadonlySet<Command['op']> = new Set(['divert', 'undivert', 'set-status', 'clear-status']);
 
+/** The rule that says who may run an op, where it is not PR-4 (people's own state). */
+const AUTHORITY: Partial<Record<Command['op'], string>> = { 'add-broadcast': 'RT-3', 'end-broadcast': 'RT-3' };
+
 export function applyCommand(state: PolicyState, actor: Actor, cmd: Command, at: Date): Outcome {
   if (!ALLOWED[actor.source].has(cmd.op)) {
+    const rule = AUTHORITY[cmd.op];
     throw new OmstilError('forbidden', `${actor.source} may not ${cmd.op}`, {
-      rule: 'PR-4',
+      rule: rule ?? 'PR-4',
+      ...(rule ? { field: 'op' } : {}),
       text: { da: 'Det har du ikke adgang til.', en: `${actor.source} may not ${cmd.op}` },
     });
   }
@@ -84,6 +107,7 @@ export function applyCommand(state: PolicyState, actor: Actor, cmd: Command, at:
     people: tx.changedPeople(),
     depts: tx.changedDepts(),
     messages,
+    broadcasts: tx.changedBroadcasts(),
     ...(data === undefined ? {} : { data }),
     ...(messages.length ? { journal: messages.length === 1 ? messageJournal(messages[0]!) : messages.map(messageJournal) } : {}),
   };
@@ -110,6 +134,7 @@ class Change {
   private readonly people = new Map<string, PersonRecord>();
   private readonly depts = new Map<string, DeptRecord>();
   private readonly messages = new Map<string, MessageRecord>();
+  private readonly broadcasts = new Map<string, BroadcastRecord>();
   /** the state as it will be after this change: later checks see earlier steps */
   readonly view: PolicyState;
 
@@ -119,7 +144,7 @@ class Change {
   ) {
     const people = new Map(base.people);
     const depts = new Map(base.depts);
-    this.view = { dir: base.dir, people, depts, ...(base.messages ? { messages: base.messages } : {}) };
+    this.view = { dir: base.dir, people, depts, ...(base.messages ? { messages: base.messages } : {}), ...(base.broadcasts ? { broadcasts: base.broadcasts } : {}) };
     this.peopleView = people;
     this.deptsView = depts;
   }
@@ -178,6 +203,25 @@ class Change {
 
   changedMessages(): MessageRecord[] {
     return [...this.messages.values()];
+  }
+
+  broadcast(id: string): BroadcastRecord | undefined {
+    return this.broadcasts.get(id) ?? this.base.broadcasts?.get(id);
+  }
+
+  /** every broadcast the hub holds, with this change's new revisions */
+  allBroadcasts(): BroadcastRecord[] {
+    const all = new Map(this.base.broadcasts ?? []);
+    for (const [id, b] of this.broadcasts) all.set(id, b);
+    return [...all.values()];
+  }
+
+  setBroadcast(next: BroadcastRecord): void {
+    this.broadcasts.set(next.id, next);
+  }
+
+  changedBroadcasts(): BroadcastRecord[] {
+    return [...this.broadcasts.values()];
   }
 }
 
@@ -282,6 +326,10 @@ function run(tx: Change, actor: Actor, cmd: Command): unknown {
       return takeMessage(tx, actor, cmd);
     case 'message-status':
       return messageStatus(tx, actor, cmd);
+    case 'add-broadcast':
+      return addBroadcast(tx, actor, cmd);
+    case 'end-broadcast':
+      return endBroadcast(tx, cmd);
   }
 }
 
@@ -509,4 +557,95 @@ function addClosure(tx: Change, cmd: Extract<Command, { op: 'add-closure' }>): u
   };
   tx.setDept(cmd.dept, { closures: [...rec.closures, closure].sort((a, b) => a.start.localeCompare(b.start)) });
   return { closure };
+}
+
+/** RT-3: a refusal of a broadcast, naming the field. */
+function broadcastRefusal(code: 'invalid-payload' | 'invalid-time', field: string, message: string, text: Texts): OmstilError {
+  return new OmstilError(code, `${field}: ${message}`, { field, rule: 'RT-3', text });
+}
+
+/**
+ * RT-3: a crisis broadcast. Danish text required (English optional), each at most
+ * MAX_BROADCAST_CHARS; `start` before `expires`, `expires` in the future; at most
+ * MAX_BROADCASTS in force or planned at once (every screen shows them at the top).
+ */
+function addBroadcast(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'add-broadcast' }>): { broadcast: BroadcastRecord } {
+  const at = tx.at;
+  if (cmd.id !== undefined) {
+    const existing = tx.broadcast(cmd.id);
+    if (existing) return { broadcast: existing }; // idempotent repeat of the same id
+  }
+  const da = cmd.text.da.trim();
+  const en = cmd.text.en?.trim() || null;
+  if (!da) {
+    throw broadcastRefusal('invalid-payload', 'text.da', 'a Danish text is required', { da: 'Meddelelsen skal have en dansk tekst.', en: 'The message needs a Danish text.' });
+  }
+  for (const [field, value] of [['text.da', da], ['text.en', en]] as const) {
+    if (value !== null && value.length > MAX_BROADCAST_CHARS) {
+      throw broadcastRefusal('invalid-payload', field, `longer than ${MAX_BROADCAST_CHARS} characters`, {
+        da: `Meddelelsen er for lang (højst ${MAX_BROADCAST_CHARS} tegn).`,
+        en: `The message is too long (at most ${MAX_BROADCAST_CHARS} characters).`,
+      });
+    }
+  }
+  const start = cmd.start === null ? at.getTime() : Date.parse(cmd.start);
+  const expires = Date.parse(cmd.expires);
+  if (Number.isNaN(start)) throw broadcastRefusal('invalid-payload', 'start', 'not a time', { da: 'Starttidspunktet kan ikke læses.', en: 'The start time cannot be read.' });
+  if (Number.isNaN(expires)) throw broadcastRefusal('invalid-payload', 'expires', 'not a time', { da: 'Udløbstidspunktet kan ikke læses.', en: 'The expiry time cannot be read.' });
+  if (!(expires > start)) {
+    throw broadcastRefusal('invalid-time', 'expires', 'must be after start', { da: 'Meddelelsen skal udløbe efter sin start.', en: 'The message must expire after it starts.' });
+  }
+  if (expires <= at.getTime()) {
+    throw broadcastRefusal('invalid-time', 'expires', 'must be in the future', { da: 'Udløbstidspunktet skal ligge i fremtiden.', en: 'The expiry must be in the future.' });
+  }
+  const all = tx.allBroadcasts();
+  if (all.filter((b) => broadcastCurrent(b, at)).length >= MAX_BROADCASTS) {
+    throw new OmstilError('too-many-broadcasts', `at most ${MAX_BROADCASTS} broadcasts may be in force or planned at once`, {
+      field: 'broadcasts',
+      rule: 'RT-3',
+      text: {
+        da: `Der er allerede ${MAX_BROADCASTS} aktive eller planlagte meddelelser. Afslut en af dem først.`,
+        en: `There are already ${MAX_BROADCASTS} active or planned messages. End one of them first.`,
+      },
+    });
+  }
+  let id = cmd.id;
+  if (id === undefined) {
+    let n = all.length + 1;
+    while (tx.broadcast(`broadcast-${n}`)) n++;
+    id = `broadcast-${n}`;
+  }
+  const text: BroadcastText = en ? { da, en } : { da };
+  const broadcast: BroadcastRecord = {
+    id,
+    rev: 1,
+    text,
+    start: new Date(start).toISOString(),
+    expires: new Date(expires).toISOString(),
+    endedEarly: false,
+    createdAt: at.toISOString(),
+    createdBy: actorName(actor),
+    updatedAt: at.toISOString(),
+  };
+  tx.setBroadcast(broadcast);
+  return { broadcast };
+}
+
+/** RT-3: ending a broadcast early is announced at once (like a closure, PH-3): it expires now. */
+function endBroadcast(tx: Change, cmd: Extract<Command, { op: 'end-broadcast' }>): { broadcast: BroadcastRecord } {
+  const at = tx.at;
+  const b = tx.broadcast(cmd.broadcast);
+  if (!b) {
+    throw new OmstilError('unknown-broadcast', `no broadcast "${cmd.broadcast}"`, {
+      field: 'broadcast',
+      rule: 'RT-3',
+      text: { da: `Meddelelsen "${cmd.broadcast}" findes ikke.`, en: `There is no message "${cmd.broadcast}".` },
+    });
+  }
+  if (!broadcastCurrent(b, at)) return { broadcast: b }; // over already: nothing to announce
+  const now = at.toISOString();
+  // one not yet started never shows: it starts and expires now
+  const ended: BroadcastRecord = { ...b, ...(Date.parse(b.start) > at.getTime() ? { start: now } : {}), expires: now, endedEarly: true, rev: b.rev + 1, updatedAt: now };
+  tx.setBroadcast(ended);
+  return { broadcast: ended };
 }

@@ -1,6 +1,7 @@
 /**
  * Changes that time makes by itself: diversions and absences reach their end (DV-1, PR-1),
- * phone hours open and close (PH-1), closures start and end (PH-3), a new day begins. Pure:
+ * phone hours open and close (PH-1), closures start and end (PH-3), a new day begins; `nextDue`
+ * also names the starts and expiries of broadcasts (RT-3), which the hub republishes. Pure:
  * the hub calls `refresh` when `nextDue` has passed and commits what it returns.
  */
 import { reviseDept, initialDeptRecord, type DeptRecord } from '../state/dept-record.js';
@@ -80,6 +81,11 @@ export function nextDue(state: PolicyState, at: Date): Date {
       consider(c.start);
       consider(c.end);
     }
+  }
+  // RT-3: a broadcast's start and expiry change what the hub publishes (not any record)
+  for (const b of state.broadcasts?.values() ?? []) {
+    consider(b.start);
+    consider(b.expires);
   }
   // group numbers with their own hours change people's offers but not their presence: nothing to do here
   return new Date(due);

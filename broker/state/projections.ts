@@ -2,7 +2,7 @@
  * Per-audience projections (DESIGN principle 4). Public projections are built field by
  * field from an allow-list, so a private field added to the record can never leak (PR-2).
  */
-import type { CallbackMessage, DeptPublic, DeviceConfig, PersonOwn, PersonPublic, Texts } from '../../protocol/index.js';
+import type { BroadcastList, CallbackMessage, DeptPublic, DeviceConfig, PersonOwn, PersonPublic, Texts } from '../../protocol/index.js';
 import type { Device, Directory } from '../directory/directory.js';
 import { deptHours } from '../policy/availability.js';
 import { closureText } from '../policy/closure-text.js';
@@ -10,6 +10,7 @@ import { outsideHoursText } from '../policy/hours/hours-text.js';
 import { localDate } from '../policy/hours/zone.js';
 import { isLongerThanWorkday } from '../policy/hours/workdays.js';
 import type { PolicyState } from '../policy/policy-state.js';
+import { broadcastCurrent, byStart, type BroadcastRecord } from './broadcast-record.js';
 import type { DeptRecord } from './dept-record.js';
 import type { MessageRecord } from './message-record.js';
 import { activeDiversion, type PersonRecord } from './person-record.js';
@@ -24,6 +25,9 @@ export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
     name: person.name,
     deptId: person.dept,
     title: person.title,
+    // RT-1: directory facts reception searches by (AS-3: the switchboard takes no messages)
+    role: person.role,
+    competencies: [...person.competencies],
     extension: sensitive ? null : person.extension, // RT-1
     presence: rec.presence,
     backAt: rec.backAt,
@@ -141,7 +145,7 @@ export function deptPublic(state: PolicyState, rec: DeptRecord, at: Date): DeptP
     phoneHours: dept.phoneHours,
     sensitive: dept.sensitive,
     tasks: dept.tasks,
-    groups: dir.groupsOf(dept.id).map((g) => ({ id: g.id, name: g.name, number: g.number })),
+    groups: dir.groupsOf(dept.id).map((g) => ({ id: g.id, name: g.name, number: g.number, tasks: [...g.tasks] })),
     openNow: rec.openNow,
     today: { date: today.date, holiday: today.holiday?.name ?? null, open: today.open },
     nextChange: next ? next.toISOString() : null,
@@ -153,6 +157,26 @@ export function deptPublic(state: PolicyState, rec: DeptRecord, at: Date): DeptP
     peaks: rec.peaks.map((p) => ({ id: p.id, from: p.from, to: p.to, text: p.text })),
     rev: rec.rev,
     updatedAt: rec.updatedAt,
+  };
+}
+
+/**
+ * RT-3: the retained broadcast list: every broadcast not yet expired at `at` (in force or
+ * planned, so screens switch on at `start` by their own clock), by start. `rev` is the sum of
+ * every broadcast's revisions: it grows with each one added or ended early.
+ */
+export function broadcastList(broadcasts: Iterable<BroadcastRecord>, at: Date): BroadcastList {
+  let rev = 0;
+  const current: BroadcastRecord[] = [];
+  for (const b of broadcasts) {
+    rev += b.rev;
+    if (broadcastCurrent(b, at)) current.push(b);
+  }
+  current.sort(byStart);
+  return {
+    broadcasts: current.map((b) => ({ id: b.id, text: b.text.en ? { da: b.text.da, en: b.text.en } : { da: b.text.da }, start: b.start, expires: b.expires, createdAt: b.createdAt })),
+    rev,
+    updatedAt: at.toISOString(),
   };
 }
 

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DirectoryData } from '../directory/directory.js';
+import type { BroadcastRecord } from '../state/broadcast-record.js';
 import type { DeptRecord } from '../state/dept-record.js';
 import type { MessageRecord } from '../state/message-record.js';
 import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
@@ -50,6 +51,14 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX message_by_status ON message (status, updated_at);
    CREATE INDEX message_by_recipient ON message (recipient);`,
+  // 4: crisis broadcasts (RT-3); every one is kept (who announced what, when). `expires`
+  // repeats the body's field (ISO instant in UTC) for queries.
+  `CREATE TABLE broadcast (
+     broadcast_id TEXT PRIMARY KEY,
+     rev INTEGER NOT NULL,
+     expires TEXT NOT NULL,
+     body TEXT NOT NULL
+   );`,
 ];
 
 export interface SqliteStoreOptions {
@@ -64,6 +73,7 @@ export class SqliteStore implements Store {
   private readonly upsert: Database.Statement;
   private readonly upsertDept: Database.Statement;
   private readonly upsertMessage: Database.Statement;
+  private readonly upsertBroadcast: Database.Statement;
   private readonly append: Database.Statement;
 
   /** where the database lives (':memory:' for none) */
@@ -92,6 +102,9 @@ export class SqliteStore implements Store {
     );
     this.upsertMessage = this.db.prepare(
       'INSERT INTO message (message_id, rev, recipient, status, updated_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET rev = excluded.rev, recipient = excluded.recipient, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body',
+    );
+    this.upsertBroadcast = this.db.prepare(
+      'INSERT INTO broadcast (broadcast_id, rev, expires, body) VALUES (?, ?, ?, ?) ON CONFLICT(broadcast_id) DO UPDATE SET rev = excluded.rev, expires = excluded.expires, body = excluded.body',
     );
     this.append = this.db.prepare('INSERT INTO journal (at, actor, op, detail) VALUES (?, ?, ?, ?)');
   }
@@ -137,12 +150,18 @@ export class SqliteStore implements Store {
     return row ? (JSON.parse(row.body) as MessageRecord) : null;
   }
 
-  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry, messages: readonly MessageRecord[] = []): void {
+  loadBroadcasts(): BroadcastRecord[] {
+    const rows = this.db.prepare('SELECT body FROM broadcast ORDER BY broadcast_id').all() as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as BroadcastRecord);
+  }
+
+  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry, messages: readonly MessageRecord[] = [], broadcasts: readonly BroadcastRecord[] = []): void {
     this.db.transaction(() => {
       for (const r of people) this.upsert.run(r.personId, r.rev, JSON.stringify(r));
       for (const d of depts) this.upsertDept.run(d.deptId, d.rev, JSON.stringify(d));
       // updated_at as an ISO instant in UTC, so `>=` on the text orders it
       for (const m of messages) this.upsertMessage.run(m.id, m.rev, m.for, m.status, new Date(m.updatedAt).toISOString(), JSON.stringify(m));
+      for (const b of broadcasts) this.upsertBroadcast.run(b.id, b.rev, new Date(b.expires).toISOString(), JSON.stringify(b));
       this.append.run(entry.at, entry.actor, entry.op, JSON.stringify(entry.detail ?? null));
     })();
   }

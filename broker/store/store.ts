@@ -1,5 +1,6 @@
 /** The hub's persistence port. `commit` is durable when it returns: only then is a request acknowledged. */
 import type { DirectoryData } from '../directory/directory.js';
+import type { BroadcastRecord } from '../state/broadcast-record.js';
 import type { DeptRecord } from '../state/dept-record.js';
 import type { MessageRecord } from '../state/message-record.js';
 import type { PersonRecord } from '../state/person-record.js';
@@ -26,8 +27,10 @@ export interface Store {
   loadMessages(doneSince: Date): MessageRecord[];
   /** One message by id, done or not (the audit trail), or null. */
   message(id: string): MessageRecord | null;
-  /** Writes all records (people, departments, messages) and the journal entry in one transaction. */
-  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry, messages?: readonly MessageRecord[]): void;
+  /** RT-3: every broadcast ever made (in force, planned and over: they are few). */
+  loadBroadcasts(): BroadcastRecord[];
+  /** Writes all records (people, departments, messages, broadcasts) and the journal entry in one transaction. */
+  commit(people: readonly PersonRecord[], depts: readonly DeptRecord[], entry: JournalEntry, messages?: readonly MessageRecord[], broadcasts?: readonly BroadcastRecord[]): void;
   journal(limit: number): JournalEntry[];
   /** The directory in force (RT-1), or null before the first import. */
   loadDirectory(): StoredDirectory | null;

@@ -5,11 +5,13 @@ import type { Banner } from '../banner-model.js';
 import { msg, type Lang } from '../i18n/index.js';
 
 /**
- * Notices at the top of the phone: a crisis broadcast (RT-3), the own department's closure
- * (PH-3) and expected peak (PH-5), each with its end. Takes a ready list (banner-model.ts
+ * Notices at the top of the phone and the reception screen: crisis broadcasts (RT-3) first and
+ * largest, in an alert region (read out at once); the own department's closure (PH-3) and
+ * expected peak (PH-5) in a polite list. Each with its end. Takes a ready list (banner-model.ts
  * builds it); an empty list shows nothing.
- * data-testid="banners" (the list); each data-testid="banner" data-kind="crisis|closure|peak"
- * data-rule data-key data-end; inside: data-testid="banner-title", "banner-text", "banner-until".
+ * data-testid="crisis" (the alert region, always there), "banners" (the list of the others);
+ * each data-testid="banner" data-kind="crisis|closure|peak" data-rule data-key data-end;
+ * inside: data-testid="banner-title", "banner-text" (lang when not the screen's), "banner-until".
  */
 @customElement('om-banners')
 export class OmBanners extends LitElement {
@@ -25,7 +27,8 @@ export class OmBanners extends LitElement {
       flex-direction: column;
       gap: 2px;
     }
-    li {
+    li,
+    .crisis > div {
       padding: 0.35em 0.8em;
       display: flex;
       flex-wrap: wrap;
@@ -36,9 +39,12 @@ export class OmBanners extends LitElement {
       color: var(--fg);
       font-size: 0.92em;
     }
-    li[data-kind='crisis'] {
+    .crisis > div {
       --bg: var(--om-danger-bg);
       --fg: var(--om-danger-fg);
+      font-size: 1.15em;
+      padding: 0.5em 0.8em;
+      border-bottom-width: 3px;
     }
     li[data-kind='closure'] {
       --bg: var(--om-warning-bg);
@@ -60,22 +66,33 @@ export class OmBanners extends LitElement {
   @property() language: Lang = 'da';
 
   override render() {
-    // the live region stays in the page, so a closure that starts is announced
-    return html`<div aria-live="polite">${this.banners.length === 0 ? nothing : this._list()}</div>`;
+    const crisis = this.banners.filter((b) => b.kind === 'crisis');
+    const rest = this.banners.filter((b) => b.kind !== 'crisis');
+    // both regions stay in the page, so a broadcast or a closure that starts is announced
+    return html`<div class="crisis" role="alert" data-testid="crisis">
+        ${repeat(
+          crisis,
+          (b) => b.key,
+          (b) => html`<div data-testid="banner" data-kind=${b.kind} data-rule=${b.rule} data-key=${b.key} data-end=${b.end ?? nothing}>${this._body(b)}</div>`,
+        )}
+      </div>
+      <div aria-live="polite">
+        ${rest.length === 0
+          ? nothing
+          : html`<ul data-testid="banners" role="list" aria-label=${msg(this.language).bannersLabel}>
+              ${repeat(
+                rest,
+                (b) => b.key,
+                (b) => html`<li data-testid="banner" data-kind=${b.kind} data-rule=${b.rule} data-key=${b.key} data-end=${b.end ?? nothing} role="listitem">${this._body(b)}</li>`,
+              )}
+            </ul>`}
+      </div>`;
   }
 
-  private _list() {
-    return html`<ul data-testid="banners" role="list" aria-label=${msg(this.language).bannersLabel}>
-      ${repeat(
-        this.banners,
-        (b) => b.key,
-        (b) => html`<li data-testid="banner" data-kind=${b.kind} data-rule=${b.rule} data-key=${b.key} data-end=${b.end ?? nothing} role="listitem">
-          <strong data-testid="banner-title">${b.title}</strong>
-          ${b.until ? html`<span class="until" data-testid="banner-until">${b.until}</span>` : nothing}
-          ${b.text ? html`<span data-testid="banner-text">${b.text}</span>` : nothing}
-        </li>`,
-      )}
-    </ul>`;
+  private _body(b: Banner) {
+    return html`<strong data-testid="banner-title">${b.title}</strong>
+      ${b.until ? html`<span class="until" data-testid="banner-until">${b.until}</span>` : nothing}
+      ${b.text ? html`<span data-testid="banner-text" lang=${b.textLang ?? nothing}>${b.text}</span>` : nothing}`;
   }
 }
 

@@ -5,7 +5,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { DeptPublic, DeviceView, PersonPublic } from '../../protocol/index.js';
 import { backAtText, msg, untilText, type Lang } from '../i18n/index.js';
 import { buttonStyles, srOnly } from '../styles.js';
-import { personContact, searchDirectory, type DeptHit, type MatchReason, type MessageTarget } from '../reception-model.js';
+import { personContact, searchDirectory, takesMessages, type DeptHit, type MatchReason, type MessageTarget } from '../reception-model.js';
 import { receptionGroups } from '../view-model.js';
 import './om-dept-card.js';
 import './om-presence-badge.js';
@@ -14,17 +14,19 @@ import './om-presence-badge.js';
 const MAX_ROWS = 200;
 
 /**
- * RT-2: find the right place by name, department or task keyword (case- and accent-insensitive).
+ * RT-2: find the right place by name, department or task keyword (case- and accent-insensitive;
+ * people's competencies are task keywords too).
  * Department hits show their board card with the function numbers; person hits show name,
  * department, presence and back-at (never a reason: PR-2), diversion, and the extension — or,
  * in a sensitive department, the department's function number (RT-1). With no query, everyone,
- * by department. "Tag besked" fires `om-take-message` with `{kind:'person'|'group', id}`.
+ * by department. "Tag besked" fires `om-take-message` with `{kind:'person'|'group', id}`; the
+ * switchboard has none (AS-3): a note says messages go to whoever the caller wants.
  *
  * data-testid: "directory-search-input", "search-count", "search-results", "search-dept-hit"
  * (data-dept; its om-dept-card inside), "search-why", "reception-row" (data-person,
  * data-presence, data-dept), "person-name", "person-dept", "reception-back-at",
  * "reception-diversion", "reception-extension", "reception-function-number",
- * "take-message-button" (data-target), "search-empty", "search-more".
+ * "take-message-button" (data-target), "no-message-note", "search-empty", "search-more".
  */
 @customElement('om-directory-search')
 export class OmDirectorySearch extends LitElement {
@@ -178,11 +180,19 @@ export class OmDirectorySearch extends LitElement {
         color: var(--om-muted-fg);
         white-space: normal;
       }
-      .person button {
+      .person button,
+      .person .note {
         grid-column: 2;
         grid-row: 2;
         font-size: 0.85em;
         padding: 0.3em 0.7em;
+      }
+      .person .note {
+        margin: 0;
+        max-width: 16em;
+        font-size: 0.8em;
+        color: var(--om-muted-fg);
+        text-align: right;
       }
       .empty {
         margin: 0;
@@ -288,7 +298,7 @@ export class OmDirectorySearch extends LitElement {
                 ${repeat(
                   result.people,
                   (h) => h.person.personId,
-                  (h) => this._person(h.person, h.dept),
+                  (h) => this._person(h.person, h.dept, h.why),
                 )}
               </ul>
             </section>`
@@ -313,18 +323,20 @@ export class OmDirectorySearch extends LitElement {
     </li>`;
   }
 
-  private _person(p: PersonPublic, dept: DeptPublic | null) {
+  private _person(p: PersonPublic, dept: DeptPublic | null, why: MatchReason | null = null) {
     const m = msg(this.language);
     const k = m.kiosk;
     // PR-2: when someone is back, never why
     const back = p.presence === 'available' ? null : backAtText(p.backAt, this.now, this.language);
     const until = p.diversion ? untilText(p.diversion.until, this.now, this.language) : null;
     const contact = personContact(p, dept);
+    const matched = this._why(why);
     return html`<li class="person" data-testid="reception-row" data-person=${p.personId} data-presence=${p.presence} data-dept=${p.deptId}>
       <div class="who">
         <span class="name" data-testid="person-name">${p.name}</span>
         ${p.title ? html`<span class="title">${p.title}</span>` : nothing}
         <span class="dept" data-testid="person-dept"><span class="sr-only">${k.department}: </span>${dept?.name ?? m.otherDept}</span>
+        ${matched ? html`<span class="why" data-testid="search-why">${matched}</span>` : nothing}
       </div>
       <div class="state">
         <om-presence-badge .presence=${p.presence} language=${this.language}></om-presence-badge>
@@ -339,9 +351,11 @@ export class OmDirectorySearch extends LitElement {
                 ><span class="note">${k.useFunctionNumber} (RT-1)</span>`
             : nothing}
       </div>
-      <button class="secondary" data-testid="take-message-button" data-target=${p.personId} aria-label=${k.takeMessageLabel(p.name)} @click=${(e: Event) => this._take(e, { kind: 'person', id: p.personId })}>
-        ${k.takeMessage}
-      </button>
+      ${takesMessages(p)
+        ? html`<button class="secondary" data-testid="take-message-button" data-target=${p.personId} aria-label=${k.takeMessageLabel(p.name)} @click=${(e: Event) => this._take(e, { kind: 'person', id: p.personId })}>
+            ${k.takeMessage}
+          </button>`
+        : html`<p class="note" data-testid="no-message-note">${k.noSwitchboardMessage}</p>`}
     </li>`;
   }
 

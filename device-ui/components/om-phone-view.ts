@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { DeviceView } from '../../protocol/index.js';
 import { ownAbsence } from '../absence-model.js';
-import { phoneBanners, type Banner } from '../banner-model.js';
+import { phoneBanners } from '../banner-model.js';
 import type { Requester } from '../bridge-client.js';
 import { backAtText, msg, untilText, type Lang } from '../i18n/index.js';
 import { messageCounts } from '../message-model.js';
@@ -20,8 +20,8 @@ import './om-messages.js';
 import './om-presence-badge.js';
 
 /**
- * The screen of an employee's desk phone (800×480 and 480×272): notices for the own
- * department at the top (PH-3 closure, PH-5 peak; RT-3 later), own name and presence, the
+ * The screen of an employee's desk phone (800×480 and 480×272): at the top crisis broadcasts
+ * (RT-3) and the own department's notices (PH-3 closure, PH-5 peak), own name and presence, the
  * count of messages to call back (AS-1), own absence with "Tilbage nu" (PR-1), own diversion
  * state, the PBX's side, the offer before a meeting (DV-5), the one big button (DV-1), who
  * diverts to me (DV-2); beside it the messages (AS-4) and the colleague list. "Fravær" opens
@@ -197,8 +197,6 @@ export class OmPhoneView extends LitElement {
   @property({ attribute: false }) bridge: Requester | null = null;
   @property() language: Lang = 'da';
   @property({ attribute: false }) now: Date = new Date();
-  /** RT-3: broadcasts to show above the department's own notices (none yet) */
-  @property({ attribute: false }) broadcasts: readonly Banner[] = [];
 
   /** the absence form fills the screen while open (the host then has the `form-open` attribute) */
   @state() private _absenceOpen = false;
@@ -210,7 +208,7 @@ export class OmPhoneView extends LitElement {
     const m = msg(this.language);
     const me = view?.me;
     if (!view || !me) return html`<p class="empty">${m.noPerson}</p>`;
-    const banners = html`<om-banners .banners=${phoneBanners(view, this.now, this.language, this.broadcasts)} language=${this.language}></om-banners>`;
+    const banners = html`<om-banners .banners=${phoneBanners(view, this.now, this.language)} language=${this.language}></om-banners>`;
     if (this._absenceOpen) {
       return html`${banners}
         <om-absence-form .view=${view} .bridge=${this.bridge} .now=${this.now} language=${this.language} @absence-close=${this._closeAbsence}></om-absence-form>`;

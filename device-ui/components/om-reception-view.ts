@@ -1,23 +1,26 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { DeviceView } from '../../protocol/index.js';
+import { broadcastBanners } from '../broadcast-model.js';
 import type { Requester } from '../bridge-client.js';
 import { weekdayDate } from '../i18n/format.js';
 import { clockTime, msg, type Lang } from '../i18n/index.js';
 import type { MessageTarget } from '../reception-model.js';
+import './om-banners.js';
 import './om-dept-board.js';
 import './om-directory-search.js';
 import './om-message-form.js';
 
 /**
- * The reception terminal (1920×1080, touch or mouse): on the left the directory search (RT-2:
+ * The reception terminal (1920×1080, touch or mouse): crisis broadcasts in force across the
+ * top (RT-3, by the screen's clock); on the left the directory search (RT-2:
  * name, department or task; everyone by department when empty), on the right the department
  * board (PH-1..PH-5: open or closed now, today's phone hours, closures, peaks, function numbers).
  * "Tag besked" on a hit opens the message form (AS-1..AS-3), which sends through `bridge`.
  * PR-2: when someone is back, never why. RT-1: sensitive departments show their function number.
  *
  * data-testid: "reception-view", "reception-clock", "reception-date"; the parts document theirs
- * (om-directory-search, om-dept-board, om-dept-card, om-message-form).
+ * (om-banners, om-directory-search, om-dept-board, om-dept-card, om-message-form).
  */
 @customElement('om-reception-view')
 export class OmReceptionView extends LitElement {
@@ -89,6 +92,7 @@ export class OmReceptionView extends LitElement {
         <span class="date" data-testid="reception-date">${weekdayDate(this.now, this.language)}</span>
         <div class="clock" role="timer" aria-label=${m.clockLabel(time)} data-testid="reception-clock">${time}</div>
       </header>
+      <om-banners .banners=${broadcastBanners(this.view, this.now, this.language)} language=${this.language}></om-banners>
       <main data-testid="reception-view" @om-take-message=${this._open}>
         <om-directory-search .view=${this.view} .now=${this.now} language=${this.language}></om-directory-search>
         <om-dept-board .view=${this.view} .now=${this.now} language=${this.language}></om-dept-board>

@@ -73,6 +73,7 @@ export const da: Messages = {
   bannersLabel: 'Meddelelser til afdelingen',
   closureTitle: (dept) => `${dept} holder telefonlukket`,
   closureFallback: (name) => `Opkald går til ${name}.`,
+  broadcastTitle: 'Vigtig meddelelse',
   peakTitle: 'Mange opkald ventes',
   peakUntil: (day) => `til og med ${day}`,
 
@@ -182,6 +183,7 @@ export const da: Messages = {
 
     takeMessage: 'Tag besked',
     takeMessageLabel: (name) => `Tag besked til ${name}`,
+    noSwitchboardMessage: 'Beskeder lægges til den person eller funktion, borgeren søger (AS-3).',
     formTitle: (name) => `Besked til ${name}`,
     formGroupNote: (dept) => `Fællesnummer i ${dept}: beskeden går til afdelingens medarbejdere.`,
     callerName: 'Opkalderens navn',
@@ -274,6 +276,8 @@ export const da: Messages = {
     'needs-colleague': { text: 'Fravær ud over en arbejdsdag kræver, at telefonen viderestilles til en kollega', hint: 'Vælg en kollega.' },
     'unknown-department': { text: 'Afdelingen findes ikke i telefonbogen' },
     'unknown-closure': { text: 'Lukningen findes ikke (længere)' },
+    'unknown-broadcast': { text: 'Meddelelsen findes ikke' },
+    'too-many-broadcasts': { text: 'Der er allerede for mange aktive meddelelser' },
     'unknown-number': { text: 'Nummeret findes ikke i telefonbogen' },
     'invalid-time': { text: 'Tidspunktet skal ligge i fremtiden', hint: 'Vælg et andet tidspunkt.' },
     timeout: { text: 'Intet svar inden for 10 sekunder', hint: 'Prøv igen.' },

@@ -80,6 +80,7 @@ export const en: Messages = {
   bannersLabel: 'Notices for the department',
   closureTitle: (dept) => `${dept} is closed for calls`,
   closureFallback: (name) => `Calls go to ${name}.`,
+  broadcastTitle: 'Important notice',
   peakTitle: 'Many calls expected',
   peakUntil: (day) => `through ${day}`,
 
@@ -190,6 +191,7 @@ export const en: Messages = {
 
     takeMessage: 'Take a message',
     takeMessageLabel: (name) => `Take a message for ${name}`,
+    noSwitchboardMessage: 'Messages go to the person or function the caller wants (AS-3).',
     formTitle: (name) => `Message for ${name}`,
     formGroupNote: (dept) => `Function number of ${dept}: the message goes to the department's staff.`,
     callerName: "Caller's name",
@@ -282,6 +284,8 @@ export const en: Messages = {
     'needs-colleague': { text: 'An absence longer than one workday needs the phone diverted to a colleague', hint: 'Please choose a colleague.' },
     'unknown-department': { text: 'The department is not in the directory' },
     'unknown-closure': { text: 'The closure does not exist (any more)' },
+    'unknown-broadcast': { text: 'The notice does not exist' },
+    'too-many-broadcasts': { text: 'There are too many active notices already' },
     'unknown-number': { text: 'The number is not in the directory' },
     'invalid-time': { text: 'The time must be in the future', hint: 'Please choose another time.' },
     timeout: { text: 'No answer within 10 seconds', hint: 'Please try again.' },

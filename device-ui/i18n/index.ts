@@ -40,6 +40,8 @@ export const ERROR_RULES: Partial<Record<ErrorCode, string>> = {
   'needs-colleague': 'DV-6',
   'unknown-department': 'RT-1',
   'unknown-closure': 'PH-3',
+  'unknown-broadcast': 'RT-3',
+  'too-many-broadcasts': 'RT-3',
 };
 
 const RULE_ID = /^[A-Z]{2}-\d{1,2}$/;

@@ -80,6 +80,8 @@ export interface Messages {
   /** PH-3: the own department is closed for calls now */
   closureTitle(dept: string): string;
   closureFallback(name: string): string;
+  /** RT-3: a crisis broadcast */
+  broadcastTitle: string;
   /** PH-5 */
   peakTitle: string;
   /** "til og med onsdag 25. november" */
@@ -215,7 +217,7 @@ export interface KioskMessages {
   deptHits: string;
   peopleHits: string;
   allPeople: string;
-  /** why a department matched */
+  /** why a department (or a person, by competency) matched */
   matchedTask(task: string): string;
   matchedGroup(group: string): string;
   department: string;
@@ -227,6 +229,8 @@ export interface KioskMessages {
   // ---- take a message (AS-1..AS-3) ----
   takeMessage: string;
   takeMessageLabel(name: string): string;
+  /** AS-3: in place of "Tag besked" for the switchboard */
+  noSwitchboardMessage: string;
   formTitle(name: string): string;
   formGroupNote(dept: string): string;
   callerName: string;

@@ -140,7 +140,7 @@ t('DV-1: who can take the calls: preferred first in their order, the rest by nam
   const me = own(person('anna-holm'));
   const view = phoneView(me, [person('ole-dahl'), person('bo-berg', { presence: 'absent' }), person('carl-ek'), person('ida-lund', { deptId: 'familie' })], {
     preferred: ['ida-lund', 'carl-ek'],
-    depts: [deptPublicFixture({ deptId: 'borgerservice', name: 'Borgerservice', groups: [{ id: 'bs-gruppe', name: 'Borgerservice, fællesnummer', number: '4900' }] })],
+    depts: [deptPublicFixture({ deptId: 'borgerservice', name: 'Borgerservice', groups: [{ id: 'bs-gruppe', name: 'Borgerservice, fællesnummer', number: '4900', tasks: [] }] })],
   });
   const opts = coverOptions(view);
   assert.equal(

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadLang } from '../../device-ui/i18n/index.js';
-import type { PublicClosure } from '../../protocol/index.js';
-import { activeClosures, activePeaks, dayText, deptBanners, phoneBanners, type Banner } from '../../device-ui/banner-model.js';
+import type { Broadcast, PublicClosure } from '../../protocol/index.js';
+import { activeBroadcasts, activeClosures, activePeaks, broadcastBanners, dayText, deptBanners, phoneBanners, type Banner } from '../../device-ui/banner-model.js';
 import { deptPublicFixture } from '../support/fixtures.js';
 import { own, person, phoneView } from './fixtures.js';
 
@@ -89,13 +89,51 @@ t('day words: today, tomorrow, else weekday and date', () => {
   assert.is(dayText('2026-12-01', NOW, 'da'), 'tirsdag 1. december');
 });
 
-t('the phone shows its own department\'s banners only, a crisis broadcast first', () => {
+/** RT-3: a storm flood broadcast, 09:00-18:00 on Monday (Copenhagen) */
+const STORM: Broadcast = {
+  id: 'stormflod',
+  text: { da: 'Stormflod: sandsække udleveres ved Rådhuset indtil kl. 18.', en: 'Storm flood: sandbags are handed out at the town hall until 18:00.' },
+  start: '2026-11-23T08:00:00.000Z',
+  expires: '2026-11-23T17:00:00.000Z',
+  createdAt: '2026-11-23T07:55:00.000Z',
+};
+const LATER: Broadcast = { id: 'vand', text: { da: 'Drikkevandet skal koges.' }, start: '2026-11-23T12:00:00.000Z', expires: '2026-11-24T12:00:00.000Z', createdAt: '2026-11-23T07:55:00.000Z' };
+
+t('the phone shows its own department\'s banners only, a crisis broadcast (RT-3) first', () => {
   const other = deptPublicFixture({ deptId: 'familie', name: 'Familie', closures: [closure('f', '2026-11-23T08:00:00.000Z', '2026-11-23T12:00:00.000Z')] });
   const view = phoneView(own(person('anna-holm')), [], { depts: [other, dept] });
   assert.equal(phoneBanners(view, NOW, 'da').map((b) => b.key), ['closure:now', 'peak:skat']);
-  const crisis: Banner = { key: 'crisis:storm', kind: 'crisis', rule: 'RT-3', title: 'Stormflod', text: 'Sandsække ved rådhuset', until: null, end: null };
-  assert.equal(phoneBanners(view, NOW, 'da', [crisis]).map((b) => b.key), ['crisis:storm', 'closure:now', 'peak:skat']);
+  const withCrisis = { ...view, broadcasts: [STORM] };
+  assert.equal(phoneBanners(withCrisis, NOW, 'da').map((b) => b.key), ['crisis:stormflod', 'closure:now', 'peak:skat']);
+  const [crisis] = phoneBanners(withCrisis, NOW, 'da') as [Banner];
+  assert.equal(
+    { kind: crisis.kind, rule: crisis.rule, title: crisis.title, text: crisis.text, until: crisis.until, end: crisis.end, textLang: crisis.textLang },
+    { kind: 'crisis', rule: 'RT-3', title: 'Vigtig meddelelse', text: STORM.text.da, until: 'indtil kl. 18.00', end: STORM.expires, textLang: undefined },
+  );
   assert.equal(phoneBanners(phoneView(null, []), NOW, 'da'), []);
+});
+
+t('RT-3: a broadcast shows from its start until its expiry by the screen\'s own clock, whatever the hub sent', () => {
+  const view = phoneView(null, [], { broadcasts: [STORM, LATER] });
+  const shown = (iso: string) => activeBroadcasts(view, new Date(iso)).map((b) => b.id);
+  assert.equal(shown('2026-11-23T07:59:59.999Z'), [], 'not before its start');
+  assert.equal(shown('2026-11-23T08:00:00.000Z'), ['stormflod'], 'on at its start');
+  assert.equal(shown('2026-11-23T12:00:00.000Z'), ['stormflod', 'vand'], 'the next one switches on by itself');
+  assert.equal(shown('2026-11-23T17:00:00.000Z'), ['vand'], 'off at its expiry');
+  assert.equal(shown('2026-11-24T12:00:00.000Z'), []);
+  assert.equal(activeBroadcasts(null, NOW), []);
+});
+
+t('RT-3: English screens show the English text; without one, the Danish, marked as Danish', () => {
+  const view = phoneView(null, [], { broadcasts: [STORM, LATER] });
+  const at = new Date('2026-11-23T13:00:00.000Z');
+  const en = broadcastBanners(view, at, 'en');
+  assert.equal(en.map((b) => [b.title, b.text, b.textLang, b.until]), [
+    ['Important notice', STORM.text.en, undefined, 'until 18:00'],
+    ['Important notice', LATER.text.da, 'da', 'until tomorrow at 13:00'],
+  ]);
+  const da = broadcastBanners(view, at, 'da');
+  assert.equal(da.map((b) => [b.text, b.textLang]), [[STORM.text.da, undefined], [LATER.text.da, undefined]]);
 });
 
 t.run();

@@ -14,6 +14,8 @@ export function person(personId: string, extra: Partial<PersonPublic> = {}): Per
     name,
     deptId: 'borgerservice',
     title: null,
+    role: 'employee',
+    competencies: [],
     extension: '4100',
     presence: 'available',
     backAt: null,
@@ -44,6 +46,7 @@ export function phoneView(me: PersonOwn | null, people: PersonPublic[], extra: P
     preferred: [],
     people: me ? [publicOf(me), ...people] : people,
     depts: [deptPublicFixture({ deptId: 'borgerservice', name: 'Borgerservice' })],
+    broadcasts: [],
     ...extra,
   };
 }

@@ -21,6 +21,7 @@ import {
   personContact,
   resolveTarget,
   searchDirectory,
+  takesMessages,
   todaysHours,
 } from '../../device-ui/reception-model.js';
 import { deptPublicFixture } from '../support/fixtures.js';
@@ -42,7 +43,7 @@ const borgerservice = deptPublicFixture({
   deptId: 'borgerservice',
   name: 'Borgerservice',
   tasks: ['pas', 'kørekort', 'sundhedskort'],
-  groups: [{ id: 'borgerservice-gruppe', name: 'Borgerservice, fællesnummer', number: '10900' }],
+  groups: [{ id: 'borgerservice-gruppe', name: 'Borgerservice, fællesnummer', number: '10900', tasks: [] }],
   today: { date: '2026-11-23', holiday: null, open: [{ from: '08:00', to: '18:00' }] },
   nextChange: '2026-11-23T17:00:00.000Z',
 });
@@ -51,7 +52,7 @@ const misbrug = deptPublicFixture({
   name: 'Misbrugscentret',
   sensitive: true,
   tasks: ['misbrug', 'rådgivning'],
-  groups: [{ id: 'misbrugscenter-gruppe', name: 'Misbrugscentret, fællesnummer', number: '21900' }],
+  groups: [{ id: 'misbrugscenter-gruppe', name: 'Misbrugscentret, fællesnummer', number: '21900', tasks: [] }],
 });
 const jobcenter = deptPublicFixture({ deptId: 'jobcenter', name: 'Jobcenter', tasks: ['ledighed', 'fleksjob'], openNow: false, nextChange: '2026-11-24T08:00:00.000Z' });
 
@@ -72,6 +73,7 @@ function kiosk(extra: Partial<DeviceView> = {}): DeviceView {
       person('jens-hansen', { deptId: 'jobcenter', extension: '13000' }),
     ],
     depts: [borgerservice, misbrug, jobcenter],
+    broadcasts: [],
     ...extra,
   };
 }
@@ -163,7 +165,7 @@ t('PH-1: today\'s hours are stale when the hub\'s date is not the screen\'s (jus
 
 t('PH-4: a function number is named without repeating its department', () => {
   assert.is(groupLabel(borgerservice.groups[0]!, borgerservice), 'Fællesnummer');
-  assert.is(groupLabel({ id: 'x', name: 'Pas og kørekort', number: '1' }, borgerservice), 'Pas og kørekort');
+  assert.is(groupLabel({ id: 'x', name: 'Pas og kørekort', number: '1', tasks: [] }, borgerservice), 'Pas og kørekort');
 });
 
 // ---- RT-1 ----
@@ -232,7 +234,41 @@ t('RT-2: an empty query finds nothing (the view lists everyone); a long list is 
   assert.is(r.totalPeople, 4);
 });
 
+t('RT-2: a person\'s competency is a task keyword: accent- and case-insensitive, says which, and ranks the person above a department\'s members', () => {
+  const view = kiosk({
+    people: [
+      person('anna-holm', { deptId: 'borgerservice', extension: '10000' }),
+      person('bo-larsen', { deptId: 'borgerservice', extension: '10001', competencies: ['Sygesikring', 'Kørekort til udlandet'] }),
+      person('jens-hansen', { deptId: 'jobcenter', extension: '13000', competencies: ['fleksjob'] }),
+    ],
+  });
+  for (const q of ['sygesikring', 'SYGESIKRING', 'Sygesikr']) {
+    const r = searchDirectory(view, q);
+    assert.equal(r.depts, [], q);
+    assert.equal(r.people.map((h) => [h.person.personId, h.why]), [['bo-larsen', { field: 'task', text: 'Sygesikring' }]], q);
+  }
+  const kort = searchDirectory(view, 'korekort til udlandet');
+  assert.equal(kort.people.map((h) => [h.person.personId, h.why.field]), [['bo-larsen', 'task']], 'ø written as o');
+  // fleksjob is the job centre's task and Jens' competency: he comes first among its people
+  const flex = searchDirectory(view, 'Fleksjob');
+  assert.equal(flex.depts.map((h) => h.dept.deptId), ['jobcenter']);
+  assert.equal(flex.people.map((h) => [h.person.personId, h.why.field]), [['jens-hansen', 'task']]);
+  assert.equal(searchDirectory(view, 'bo l').people.map((h) => [h.person.personId, h.why.field]), [['bo-larsen', 'name']], 'a name still matches as a name');
+});
+
+t('RT-2: a function number\'s own task keywords find its department', () => {
+  const withGroupTasks = { ...jobcenter, groups: [{ id: 'jobcenter-ydelse', name: 'Jobcenter, ydelser', number: '13900', tasks: ['dagpenge', 'Kontanthjælp'] }] };
+  const r = searchDirectory(kiosk({ depts: [borgerservice, misbrug, withGroupTasks] }), 'kontanthjaelp');
+  assert.equal(r.depts.map((h) => [h.dept.deptId, h.why]), [['jobcenter', { field: 'task', text: 'Kontanthjælp' }]]);
+  assert.equal(searchDirectory(kiosk(), 'kontanthjaelp').depts, [], 'not without the task');
+});
+
 // ---- AS-1..AS-3 ----
+
+t('AS-3: the switchboard takes no messages; everyone else does', () => {
+  assert.is(takesMessages(person('omstillingen', { role: 'switchboard' })), false);
+  assert.is(takesMessages(person('anna-holm')), true);
+});
 
 t('AS-1: a target is looked up in the current view (presence may have changed)', () => {
   const view = kiosk();

@@ -273,7 +273,7 @@ e2e('AS-3: for someone absent the form asks whether the caller knows; without it
   await page.close();
 });
 
-e2e('AS-1 in English, for a function number from a department hit; a hub refusal shows as text with its rule', async () => {
+e2e('AS-1 in English, for a function number from a department hit; AS-3: no "Take a message" for the switchboard, and a hub refusal shows as text with its rule', async () => {
   const page = await openReception('en');
   if (!page) return;
   await search(page, 'Borgerservice');
@@ -287,9 +287,17 @@ e2e('AS-1 in English, for a function number from a department hit; a hub refusal
   assert.match(await textOf(testid(page, 'message-receipt-due')), /^To be called back by Tuesday 24 November at \d\d:\d\d$/);
   await page.keyboard.press('Escape');
 
-  // the switchboard takes no messages (AS-3): the hub's reason, as text with the rule, never a code
+  // the switchboard takes no messages (AS-3): the screen does not offer it and says where messages go
   await search(page, 'omstillingen');
-  await testid(page, 'reception-row', '[data-person="omstillingen"]').locator('[data-testid="take-message-button"]').click();
+  const sw = testid(page, 'reception-row', '[data-person="omstillingen"]');
+  await sw.waitFor({ timeout: 5000 });
+  assert.is(await sw.locator('[data-testid="take-message-button"]').count(), 0);
+  assert.is(await textOf(sw.locator('[data-testid="no-message-note"]')), 'Messages go to the person or function the caller wants (AS-3).');
+  // a screen that still asks (an older bundle) gets the hub's reason, as text with the rule, never a code
+  await page.evaluate(() => {
+    const main = document.querySelector('om-app')?.shadowRoot?.querySelector('om-reception-view')?.shadowRoot?.querySelector('main');
+    main?.dispatchEvent(new CustomEvent('om-take-message', { detail: { kind: 'person', id: 'omstillingen' }, bubbles: true, composed: true }));
+  });
   await testid(page, 'message-caller-name').fill('Peter Smith');
   await testid(page, 'message-caller-number').fill('+44 20 7946 0000');
   await testid(page, 'message-caller-number').press('Enter');

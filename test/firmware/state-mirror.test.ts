@@ -9,7 +9,7 @@ const t = suite('firmware/state-mirror');
 const T0 = '2026-11-23T09:00:00+01:00';
 
 function person(personId: string, name: string, rev = 1, patch: Partial<PersonPublic> = {}): PersonPublic {
-  return { personId, name, deptId: 'familie', title: null, extension: '1001', presence: 'available', backAt: null, diversion: null, rev, updatedAt: T0, ...patch };
+  return { personId, name, deptId: 'familie', title: null, role: 'employee', competencies: [], extension: '1001', presence: 'available', backAt: null, diversion: null, rev, updatedAt: T0, ...patch };
 }
 function own(personId: string, rev = 1, patch: Partial<PersonOwn> = {}): PersonOwn {
   return { ...person(personId, 'Anna Holm', rev), ownDiversion: null, incoming: [], absenceReason: null, alerts: [], messages: [], pbx: { forward: 'applied', notice: null }, meetingPrompt: null, ...patch };
@@ -40,7 +40,36 @@ function setup() {
 
 t('a fresh mirror shows nothing and is not connected', () => {
   const { m } = setup();
-  assert.equal(m.view(true), { deviceId: 'phone-anna', kind: 'phone', connected: false, asOf: null, me: null, preferred: [], people: [], depts: [] });
+  assert.equal(m.view(true), { deviceId: 'phone-anna', kind: 'phone', connected: false, asOf: null, me: null, preferred: [], people: [], depts: [], broadcasts: [] });
+});
+
+/** RT-3: the retained broadcast list */
+const storm = { id: 'stormflod', text: { da: 'Sandsække udleveres ved Rådhuset.' }, start: T0, expires: '2026-11-23T20:00:00+01:00', createdAt: T0 };
+const broadcastTopic: Topic = { kind: 'broadcast' };
+
+t('RT-3: the broadcast list is kept and shown; an older rev is stale; a newer one replaces it; an empty payload clears it', () => {
+  const { m, apply } = setup();
+  assert.is(apply(broadcastTopic, { broadcasts: [storm], rev: 1, updatedAt: T0 }), 'changed');
+  assert.equal(m.view(true).broadcasts, [storm]);
+  assert.is(apply(broadcastTopic, { broadcasts: [], rev: 0, updatedAt: T0 }), 'stale');
+  assert.equal(m.broadcasts, [storm]);
+  assert.is(apply(broadcastTopic, { broadcasts: [storm], rev: 1, updatedAt: T0 }), 'changed', 'an equal rev: a start or expiry, or the hub restarted');
+  assert.is(apply(broadcastTopic, { broadcasts: [], rev: 2, updatedAt: T0 }), 'changed', 'ended early');
+  assert.equal(m.view(true).broadcasts, []);
+  assert.is(apply(broadcastTopic, { broadcasts: [storm], rev: 3, updatedAt: T0 }), 'changed');
+  assert.is(apply(broadcastTopic, ''), 'changed');
+  assert.equal(m.broadcasts, []);
+  assert.is(apply(broadcastTopic, ''), 'ignored');
+  assert.is(apply(broadcastTopic, { broadcasts: [storm], rev: 0, updatedAt: T0 }), 'changed', 'after a clear, any rev is taken');
+});
+
+t('RT-3: an invalid broadcast list changes nothing (an expiry before its start, a text without Danish)', () => {
+  const { m, apply } = setup();
+  apply(broadcastTopic, { broadcasts: [storm], rev: 1, updatedAt: T0 });
+  assert.is(apply(broadcastTopic, { broadcasts: [{ ...storm, expires: T0 }], rev: 2, updatedAt: T0 }), 'invalid');
+  assert.is(apply(broadcastTopic, { broadcasts: [{ ...storm, text: { en: 'Sandbags' } }], rev: 2, updatedAt: T0 }), 'invalid');
+  assert.is(apply(broadcastTopic, '{'), 'invalid');
+  assert.equal(m.broadcasts, [storm]);
 });
 
 t('applies valid retained payloads of every kind it shows', () => {

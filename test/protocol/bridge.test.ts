@@ -12,6 +12,8 @@ const anna = {
   name: 'Anna Holm',
   deptId: 'familie',
   title: null,
+  role: 'employee' as const,
+  competencies: [],
   extension: '1001',
   presence: 'available',
   backAt: null,
@@ -32,6 +34,7 @@ function view(): DeviceView {
     preferred: ['bo'],
     people: [structuredClone(anna) as DeviceView['people'][number]],
     depts: [structuredClone(dept)],
+    broadcasts: [],
   };
 }
 

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { z } from 'zod';
 import {
+  BroadcastList,
   DeptPublic,
   DeviceConfig,
   DeviceStatus,
@@ -127,6 +128,8 @@ const personPublicSample = {
   name: 'Anna Holm',
   deptId: 'borgerservice',
   title: 'Sagsbehandler',
+  role: 'employee',
+  competencies: ['pas', 'kørekort'],
   extension: '10001',
   presence: 'away',
   backAt: T1,
@@ -140,6 +143,9 @@ const personPublicRows: Row[] = [
   stringRow('name', false),
   idRow('deptId', [null]),
   stringRow('title', true),
+  // RT-1 / AS-3: public directory facts
+  { field: 'role', bad: [MISSING, 'leader', 'Employee', 5, null], good: ['switchboard'] },
+  { field: 'competencies', bad: [MISSING, null, 'pas', { value: [5], field: 'competencies.0' }], good: [[]] },
   stringRow('extension', true),
   { field: 'presence', bad: [MISSING, ...PRESENCE_BAD] },
   timeRow('backAt', true),
@@ -276,7 +282,7 @@ const cases: SchemaCase[] = [
       phoneHours: 'Mo-Fr 08:00-15:00; PH off',
       sensitive: false,
       tasks: ['underretning'],
-      groups: [{ id: 'familie-gruppe', name: 'Familie, fællesnummer', number: '1900' }],
+      groups: [{ id: 'familie-gruppe', name: 'Familie, fællesnummer', number: '1900', tasks: ['plejefamilie'] }],
       openNow: true,
       today: { date: '2026-11-23', holiday: 'Juledag', open: [{ from: '08:00', to: '15:00' }] },
       nextChange: T1,
@@ -296,6 +302,7 @@ const cases: SchemaCase[] = [
       idRow('groups.0.id', [null]),
       stringRow('groups.0.name', false),
       stringRow('groups.0.number', false),
+      { field: 'groups.0.tasks', bad: [MISSING, null, 'x', { value: [5], field: 'groups.0.tasks.0' }], good: [[]] },
       { field: 'openNow', bad: [MISSING, ...NOT_BOOL] },
       { field: 'today', bad: [MISSING, null, '2026-11-23'] },
       { field: 'today.date', bad: [MISSING, '23-11-2026', '2026-11-23T00:00:00Z', 5, null] },
@@ -327,6 +334,31 @@ const cases: SchemaCase[] = [
       stringRow('peaks.0.text.da', false),
       stringRow('peaks.0.text.en', false),
       { field: 'rev', bad: [MISSING, ...NOT_REV] },
+      timeRow('updatedAt', false),
+    ],
+  },
+  {
+    // RT-3
+    name: 'BroadcastList',
+    schema: BroadcastList,
+    sample: {
+      broadcasts: [{ id: 'stormflod', text: { da: 'Sandsække udleveres ved Rådhuset.', en: 'Sandbags at the town hall.' }, start: T0, expires: T1, createdAt: T0 }],
+      rev: 2,
+      updatedAt: T0,
+    },
+    rows: [
+      { field: 'broadcasts', bad: [MISSING, null, 'x', { value: [5], field: 'broadcasts.0' }], good: [[]] },
+      idRow('broadcasts.0.id', [null]),
+      { field: 'broadcasts.0.text', bad: [MISSING, null, 'Sandsække'] },
+      // trimmed: blank is empty; Danish required
+      { field: 'broadcasts.0.text.da', bad: [MISSING, '', '   ', 'x'.repeat(301), 5, null], good: ['x'.repeat(300)] },
+      // English optional
+      { field: 'broadcasts.0.text.en', bad: ['', 'x'.repeat(301), 5, null], good: [MISSING, 'x'.repeat(300)] },
+      timeRow('broadcasts.0.start', false),
+      // after its start
+      { ...timeRow('broadcasts.0.expires', false), bad: [...timeRow('broadcasts.0.expires', false).bad, T0, '2026-11-23T07:00:00.000Z'] },
+      timeRow('broadcasts.0.createdAt', false),
+      { field: 'rev', bad: [MISSING, ...NOT_REV], good: [0] },
       timeRow('updatedAt', false),
     ],
   },
@@ -437,6 +469,14 @@ t('the table has a request sample and rows for every op', () => {
   assert.equal(Object.keys(requestSamples).sort(), [...OPS].sort());
   assert.equal(Object.keys(requestRows).sort(), [...OPS].sort());
   assert.is(Request.options.length, OPS.length);
+});
+
+t('RT-3: a broadcast list holds at most MAX_BROADCASTS broadcasts', () => {
+  const one = { id: 'b', text: { da: 'Sandsække' }, start: T0, expires: T1, createdAt: T0 };
+  const list = (n: number) => ({ broadcasts: Array.from({ length: n }, (_, i) => ({ ...one, id: `b-${i}` })), rev: n, updatedAt: T0 });
+  assert.ok(decodeValue(BroadcastList, list(3)).ok);
+  const d = decodeValue(BroadcastList, list(4));
+  assert.is(d.ok ? null : d.error.field, 'broadcasts');
 });
 
 t('Response is covered option by option', () => {

@@ -14,6 +14,7 @@ const every: Topic[] = [
   { kind: 'person-own', personId: 'anna-holm' },
   { kind: 'dept-public', deptId: 'borgerservice' },
   { kind: 'dept-member', deptId: 'borgerservice', personId: 'anna-holm' },
+  { kind: 'broadcast' },
 ];
 
 t('every topic kind is covered by the round-trip list', () => {
@@ -30,6 +31,13 @@ for (const topic of every) {
 
 t('acceptance topic shape: omstil/v1/person/{id}/public', () => {
   assert.is(buildTopic({ kind: 'person-public', personId: 'b' }), 'omstil/v1/person/b/public');
+});
+
+t('RT-3: the broadcast topic is omstil/v1/broadcast, retained, and its filter is the topic itself', () => {
+  assert.is(buildTopic({ kind: 'broadcast' }), 'omstil/v1/broadcast');
+  assert.is(RETAINED.broadcast, true);
+  assert.is(filters.broadcast, 'omstil/v1/broadcast');
+  for (const s of ['omstil/v1/broadcast/x', 'omstil/v1/broadcast/', 'omstil/v1/broadcasts']) assert.is(parseTopic(s), null, s);
 });
 
 t('builders refuse ids that could break a topic', () => {

@@ -74,6 +74,8 @@ const MATRIX: Cell[] = [
   { kind: 'person-own', topic: T({ kind: 'person-own', personId: 'carl' }), publish: ['hub'], receive: ['hub', 'carl'] },
   { kind: 'dept-public', topic: T({ kind: 'dept-public', deptId: 'familie' }), publish: ['hub'], receive: ALL },
   { kind: 'dept-member', topic: T({ kind: 'dept-member', deptId: 'familie', personId: 'anna' }), publish: ['hub'], receive: ALL },
+  // RT-3: crisis broadcasts reach every device; only the hub says them
+  { kind: 'broadcast', topic: T({ kind: 'broadcast' }), publish: ['hub'], receive: ALL },
   // not ours, or not a topic the protocol knows: only the hub
   { kind: 'foreign', topic: 'omstil/v1/person/anna/secret', publish: ['hub'], receive: ['hub'] },
   { kind: 'foreign', topic: 'omstil/v1/device/phone-anna/req/x', publish: ['hub'], receive: ['hub'] },

@@ -411,7 +411,7 @@ t('PH-1: the department board says open now, today\'s hours and the next change'
   assert.is(pub.openNow, true);
   assert.equal(pub.today.open, [{ from: '08:00', to: '15:00' }]);
   assert.is(pub.nextChange, at('2026-11-23T15:00:00').toISOString());
-  assert.equal(pub.groups, [{ id: 'familie-gruppe', name: 'Familie, fællesnummer', number: '1900' }]);
+  assert.equal(pub.groups, [{ id: 'familie-gruppe', name: 'Familie, fællesnummer', number: '1900', tasks: [] }]);
 });
 
 // ---- time: refresh ----

@@ -1,9 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DeptPublic, DeviceConfig, PersonOwn, PersonPublic, decodeValue } from '../../../protocol/index.js';
+import { BroadcastList, DeptPublic, DeviceConfig, PersonOwn, PersonPublic, decodeValue } from '../../../protocol/index.js';
+import type { BroadcastRecord } from '../../../broker/state/broadcast-record.js';
+import { initialDeptRecord } from '../../../broker/state/dept-record.js';
 import { Directory } from '../../../broker/directory/directory.js';
 import { initialRecord, revise, type DiversionRecord, type PersonRecord } from '../../../broker/state/person-record.js';
-import { deptPublic, deviceConfig, personOwn, personPublic } from '../../../broker/state/projections.js';
+import { broadcastList, deptPublic, deviceConfig, personOwn, personPublic } from '../../../broker/state/projections.js';
 
 const t = suite('broker/state/projections');
 
@@ -13,17 +15,19 @@ const BACK = '2026-11-30T08:00:00+01:00';
 const dir = Directory.parse({
   municipality: 'Testkommune',
   departments: [
-    { id: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00' },
+    { id: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00', tasks: ['underretning'] },
     { id: 'misbrugscenter', name: 'Misbrugscenter', phoneHours: 'Mo-Fr 09:00-12:00', sensitive: true },
     { id: 'jobcenter', name: 'Jobcenter', phoneHours: 'Mo-Fr 09:00-14:00' },
   ],
+  groups: [{ id: 'familie-gruppe', name: 'Familie, fællesnummer', dept: 'familie', number: '1900', members: ['anna', 'bo'], tasks: ['plejefamilie', 'aflastning'] }],
   people: [
     { id: 'lea', name: 'Lea Leder', title: 'Afdelingsleder', dept: 'familie', extension: '1000' },
-    { id: 'anna', name: 'Anna Holm', title: 'Rådgiver', dept: 'familie', extension: '1001', leader: 'lea', preferred: ['bo', 'mia', 'carl', 'jens'] },
+    { id: 'anna', name: 'Anna Holm', title: 'Rådgiver', dept: 'familie', extension: '1001', leader: 'lea', preferred: ['bo', 'mia', 'carl', 'jens'], competencies: ['Underretninger', 'Børnefaglig undersøgelse'] },
     { id: 'bo', name: 'Bo Jensen', dept: 'familie', extension: '1002', leader: 'lea' },
     { id: 'carl', name: 'Carl Dahl', dept: 'jobcenter', extension: '3001' },
     { id: 'jens', name: 'Jens Lund', dept: 'jobcenter', extension: '3002' },
-    { id: 'mia', name: 'Mia Skov', dept: 'misbrugscenter', extension: '2001' },
+    { id: 'mia', name: 'Mia Skov', dept: 'misbrugscenter', extension: '2001', competencies: ['alkohol'] },
+    { id: 'omstillingen', name: 'Omstillingen', dept: 'jobcenter', extension: '89151515', role: 'switchboard' },
   ],
   devices: [
     { id: 'phone-anna', kind: 'phone', person: 'anna' },
@@ -105,6 +109,8 @@ t('personPublic carries the directory facts and the record state', () => {
     name: 'Anna Holm',
     deptId: 'familie',
     title: 'Rådgiver',
+    role: 'employee',
+    competencies: ['Underretninger', 'Børnefaglig undersøgelse'],
     extension: '1001',
     presence: 'in-meeting',
     backAt: null,
@@ -112,6 +118,55 @@ t('personPublic carries the directory facts and the record state', () => {
     rev: 7,
     updatedAt: '2026-11-23T08:59:00.000Z',
   });
+});
+
+t('RT-1 / AS-3: role and competencies are public directory facts: the switchboard is named so; a sensitive department\'s people keep theirs but not their extension', () => {
+  const sw = personPublic(rec('omstillingen'), dir);
+  assert.equal([sw.role, sw.competencies], ['switchboard', []]);
+  const mia = personPublic(rec('mia', { presence: 'absent', absenceReason: 'kursus' }), dir);
+  assert.equal([mia.role, mia.competencies, mia.extension], ['employee', ['alkohol'], null]);
+  assert.not.ok(JSON.stringify(mia).includes('kursus'), 'PR-2');
+  // a copy: a projection never hands out the directory's own array
+  const anna = personPublic(rec('anna'), dir);
+  anna.competencies.push('x');
+  assert.equal(dir.people.get('anna')!.competencies, ['Underretninger', 'Børnefaglig undersøgelse']);
+});
+
+t('RT-2: a department\'s function numbers carry their own task keywords', () => {
+  const pub = deptPublic({ dir, people: new Map(), depts: new Map() }, initialDeptRecord('familie', NOW), NOW);
+  assert.equal(pub.tasks, ['underretning']);
+  assert.equal(pub.groups, [{ id: 'familie-gruppe', name: 'Familie, fællesnummer', number: '1900', tasks: ['plejefamilie', 'aflastning'] }]);
+});
+
+t('RT-3: the broadcast list has what is not yet expired (in force or planned), by start, with the sum of revisions', () => {
+  const b = (id: string, start: string, expires: string, extra: Partial<BroadcastRecord> = {}): BroadcastRecord => ({
+    id,
+    rev: 1,
+    text: { da: `Tekst ${id}` },
+    start,
+    expires,
+    endedEarly: false,
+    createdAt: '2026-11-23T07:00:00.000Z',
+    createdBy: 'admin:api',
+    updatedAt: '2026-11-23T07:00:00.000Z',
+    ...extra,
+  });
+  const all = [
+    b('later', '2026-11-23T12:00:00.000Z', '2026-11-23T14:00:00.000Z', { text: { da: 'Senere', en: 'Later' } }),
+    b('now', '2026-11-23T07:00:00.000Z', '2026-11-23T10:00:00.000Z'),
+    b('over', '2026-11-22T07:00:00.000Z', '2026-11-22T10:00:00.000Z'),
+    b('ended', '2026-11-23T07:00:00.000Z', '2026-11-23T07:30:00.000Z', { endedEarly: true, rev: 2 }),
+  ];
+  const list = broadcastList(all, NOW);
+  assert.equal(list.broadcasts.map((x) => x.id), ['now', 'later']);
+  assert.is(list.rev, 5);
+  assert.is(list.updatedAt, NOW.toISOString());
+  assert.equal(list.broadcasts[1], { id: 'later', text: { da: 'Senere', en: 'Later' }, start: '2026-11-23T12:00:00.000Z', expires: '2026-11-23T14:00:00.000Z', createdAt: '2026-11-23T07:00:00.000Z' });
+  const d = decodeValue(BroadcastList, list);
+  assert.ok(d.ok, d.ok ? '' : d.error.message);
+  assert.not.ok(JSON.stringify(list).includes('admin:api'), 'who made it stays at the hub');
+  assert.equal(broadcastList(all, new Date('2026-11-23T13:59:59.999Z')).broadcasts.map((x) => x.id), ['later']);
+  assert.equal(broadcastList(all, new Date('2026-11-23T14:00:00.000Z')).broadcasts, [], 'gone at its expiry');
 });
 
 t('personPublic of someone not in the directory throws', () => {

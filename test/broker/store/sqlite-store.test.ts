@@ -10,6 +10,7 @@ import { SqliteStore } from '../../../broker/store/sqlite-store.js';
 import type { JournalEntry } from '../../../broker/store/store.js';
 import { initialRecord, revise, type PersonRecord } from '../../../broker/state/person-record.js';
 import type { MessageRecord } from '../../../broker/state/message-record.js';
+import type { BroadcastRecord } from '../../../broker/state/broadcast-record.js';
 
 const t = suite('broker/store/sqlite-store');
 
@@ -43,9 +44,9 @@ function anna(): PersonRecord {
   );
 }
 
-t('a new store runs the migrations: schema version 3, empty', () => {
+t('a new store runs the migrations: schema version 4, empty', () => {
   const s = store();
-  assert.is(s.schemaVersion, 3);
+  assert.is(s.schemaVersion, 4);
   assert.equal(s.loadPeople(), []);
   assert.equal(s.journal(10), []);
 });
@@ -81,7 +82,7 @@ t('a file-backed store keeps its data across a reopen; migrations do not run twi
   first.commit([anna()], [], entry('divert'));
   first.close();
   const again = store(file);
-  assert.is(again.schemaVersion, 3);
+  assert.is(again.schemaVersion, 4);
   assert.equal(again.loadPeople(), [anna()]);
   assert.equal(again.journal(5), [entry('divert')]);
 });
@@ -152,7 +153,7 @@ t('a version-1 database is migrated: its people keep their state and gain the ne
   db.close();
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 3);
+    assert.is(s.schemaVersion, 4);
     const [anna] = s.loadPeople();
     assert.equal(anna, { ...old, status: null, onCall: false, meetingPrompt: null, diversion: { ...old.diversion, source: 'phone' } } as unknown as PersonRecord);
     assert.equal(s.loadDepts(), []);
@@ -249,7 +250,7 @@ t('AS-1: a commit that fails leaves no message written either', () => {
   assert.equal(s.loadMessages(NOW), []);
 });
 
-t('a version-2 database is migrated to 3: people, departments and directory kept, messages table added; reopened, messages survive', () => {
+t('a version-2 database is migrated to the current version: people, departments and directory kept, messages table added; reopened, messages survive', () => {
   const file = path.join(tmp, 'v2.db');
   const db = new Database(file);
   db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
@@ -261,7 +262,7 @@ t('a version-2 database is migrated to 3: people, departments and directory kept
   db.close();
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 3);
+    assert.is(s.schemaVersion, 4);
     assert.equal(s.loadPeople(), [anna()]);
     assert.equal(s.loadMessages(NOW), []);
     s.commit([], [], entry('take-message'), [message('m-1')]);
@@ -270,6 +271,75 @@ t('a version-2 database is migrated to 3: people, departments and directory kept
   }
   const again = store(file);
   assert.equal(again.loadMessages(NOW), [message('m-1')]);
+});
+
+/** RT-3: a storm flood broadcast */
+function storm(patch: Partial<BroadcastRecord> = {}): BroadcastRecord {
+  return {
+    id: 'stormflod',
+    rev: 1,
+    text: { da: 'Sandsække udleveres ved Rådhuset.', en: 'Sandbags are handed out at the town hall.' },
+    start: '2026-11-23T08:00:00.000Z',
+    expires: '2026-11-23T20:00:00+01:00',
+    endedEarly: false,
+    createdAt: NOW.toISOString(),
+    createdBy: 'admin:api',
+    updatedAt: NOW.toISOString(),
+    ...patch,
+  };
+}
+
+t('RT-3: broadcasts round-trip with their journal entry in one commit; a new revision replaces the old; the expiry column is UTC', () => {
+  const s = store();
+  assert.equal(s.loadBroadcasts(), []);
+  s.commit([], [], entry('add-broadcast'), [], [storm()]);
+  assert.equal(s.loadBroadcasts(), [storm()]);
+  const ended = storm({ rev: 2, expires: '2026-11-23T09:30:00.000Z', endedEarly: true });
+  s.commit([], [], entry('end-broadcast', 1), [], [ended]);
+  assert.equal(s.loadBroadcasts(), [ended]);
+  assert.equal(s.journal(5).map((e) => e.op), ['end-broadcast', 'add-broadcast']);
+  s.commit([], [], entry('add-broadcast', 2), [], [storm({ id: 'vand', text: { da: 'Kog drikkevandet.' } })]);
+  assert.equal(s.loadBroadcasts().map((b) => [b.id, b.rev]), [['stormflod', 2], ['vand', 1]]);
+});
+
+t('RT-3: a commit that fails writes no broadcast either (records, broadcasts and journal in one transaction)', () => {
+  const s = store();
+  assert.throws(() => s.commit([anna()], [], { ...entry('add-broadcast'), detail: { n: 1n } }, [], [storm()]), /BigInt/);
+  assert.equal(s.loadBroadcasts(), []);
+  assert.equal(s.loadPeople(), []);
+});
+
+t('RT-3: a version-3 database is migrated to 4: messages kept, broadcasts table added; broadcasts survive a reopen (a restart)', () => {
+  const file = path.join(tmp, 'v3.db');
+  const db = new Database(file);
+  db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
+           CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);
+           CREATE TABLE dept_state (dept_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
+           CREATE TABLE directory (version INTEGER PRIMARY KEY AUTOINCREMENT, imported_at TEXT NOT NULL, source TEXT NOT NULL, body TEXT NOT NULL);
+           CREATE TABLE message (message_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL, updated_at TEXT NOT NULL, body TEXT NOT NULL);`);
+  db.pragma('user_version = 3');
+  const m = message('m-1');
+  db.prepare('INSERT INTO message VALUES (?, ?, ?, ?, ?, ?)').run(m.id, m.rev, m.for, m.status, m.updatedAt, JSON.stringify(m));
+  db.close();
+  const s = new SqliteStore({ file });
+  try {
+    assert.is(s.schemaVersion, 4);
+    assert.equal(s.loadMessages(NOW), [m]);
+    assert.equal(s.loadBroadcasts(), []);
+    s.commit([], [], entry('add-broadcast'), [], [storm()]);
+  } finally {
+    s.close();
+  }
+  const again = store(file);
+  assert.is(again.schemaVersion, 4);
+  assert.equal(again.loadBroadcasts(), [storm()]);
+  assert.equal(again.journal(1).map((e) => e.op), ['add-broadcast']);
+  const row = new Database(file, { readonly: true });
+  try {
+    assert.equal(row.prepare('SELECT broadcast_id, rev, expires FROM broadcast').all(), [{ broadcast_id: 'stormflod', rev: 1, expires: '2026-11-23T19:00:00.000Z' }]);
+  } finally {
+    row.close();
+  }
 });
 
 t.run();
