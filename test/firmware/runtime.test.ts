@@ -57,6 +57,16 @@ t('watchdog: writes the heartbeat file with the report at every check, and asks 
   }
 });
 
+t('watchdog: report() is health now (what /healthz serves), not the last periodic check', () => {
+  let connected = true;
+  const dog = new Watchdog({ clock: new FakeClock(now.getTime()), link: () => link(connected) });
+  assert.is(dog.check().state, 'ok');
+  connected = false;
+  assert.is(dog.report().state, 'degraded');
+  connected = true;
+  assert.is(dog.report().state, 'ok');
+});
+
 t('file log: JSON lines, rotated by size, never more than the configured number of old files', async () => {
   const dir = tempDir();
   try {
