@@ -6,6 +6,7 @@
  */
 import {
   CallerNumber,
+  MAX_CALLER_NAME_CHARS,
   MAX_MESSAGE_CHARS,
   TakeMessageArgs,
   foldDanish,
@@ -351,7 +352,7 @@ export function offersCallerInformed(target: ResolvedTarget | null): boolean {
 
 /** The limits of TakeMessageArgs (protocol/schemas.ts), for the form's hints. */
 export const MESSAGE_LIMITS = {
-  callerName: TakeMessageArgs.shape.callerName.maxLength ?? 100,
+  callerName: MAX_CALLER_NAME_CHARS,
   text: MAX_MESSAGE_CHARS,
   /** CallerNumber: a digit and then 5 to 19 digits, spaces or -, after an optional + */
   numberMin: 6,

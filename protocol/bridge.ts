@@ -7,7 +7,7 @@
  *                      {t:'res', ...Response} the answer to a request
  *   screen → firmware: {t:'req', id, op, args}  same ops as the hub's device requests
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Broadcast, DeptPublic, DeviceKind, PersonOwn, PersonPublic, Request, Response } from './schemas.js';
 
 export const DeviceView = z.strictObject({
@@ -16,8 +16,8 @@ export const DeviceView = z.strictObject({
   /** true while the firmware has a live connection to the hub */
   connected: z.boolean(),
   /** when the data shown was last confirmed by the hub (ISO time), null before the first message */
-  asOf: z.string().nullable(),
-  me: PersonOwn.nullable(),
+  asOf: z.nullable(z.string()),
+  me: z.nullable(PersonOwn),
   /** preferred colleagues, in the order the directory gives (DV-1) */
   preferred: z.array(z.string()),
   people: z.array(PersonPublic),
@@ -30,11 +30,11 @@ export type DeviceView = z.infer<typeof DeviceView>;
 export const BridgeToScreen = z.union([
   z.strictObject({ t: z.literal('view'), view: DeviceView }),
   // strict on both sides: an intersection then refuses a key that neither side knows
-  z.strictObject({ t: z.literal('res') }).and(Response),
+  z.intersection(z.strictObject({ t: z.literal('res') }), Response),
 ]);
 export type BridgeToScreen = { t: 'view'; view: DeviceView } | ({ t: 'res' } & Response);
 
-export const ScreenToBridge = z.strictObject({ t: z.literal('req') }).and(Request);
+export const ScreenToBridge = z.intersection(z.strictObject({ t: z.literal('req') }), Request);
 export type ScreenToBridge = { t: 'req' } & Request;
 
 /** Path of a device's bridge WebSocket on the local HTTP server. */

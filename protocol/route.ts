@@ -4,7 +4,7 @@
  * Served by the hub's admin API server without the admin token: it shows only what the
  * reception board shows (PR-2: never an absence reason).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ADMIN_API_PREFIX } from './admin.js';
 import { BroadcastText, Id, IsoTime, LocalizedText } from './schemas.js';
 
@@ -30,10 +30,10 @@ export type RouteKind = z.infer<typeof RouteKind>;
 export const RouteTargetKind = z.enum(['person', 'group', 'department']);
 
 /** A phone to ring. `extension` is null in a sensitive department (RT-1): ring it by `id`. */
-export const RouteRing = z.strictObject({ id: Id, name: z.string(), extension: z.string().nullable() });
+export const RouteRing = z.strictObject({ id: Id, name: z.string(), extension: z.nullable(z.string()) });
 
 /** One hop of the call: the dialled number, diversions followed (DV-4), a closure's fallback, a group (PH-4). */
-export const RouteHop = z.strictObject({ kind: RouteTargetKind.exclude(['department']), id: Id, name: z.string() });
+export const RouteHop = z.strictObject({ kind: z.enum(['person', 'group']), id: Id, name: z.string() });
 
 /** What `to` reached: a person or group (by number), a department, or a keyword's best match. */
 export const RouteTarget = z.strictObject({
@@ -42,7 +42,7 @@ export const RouteTarget = z.strictObject({
   name: z.string(),
   deptId: Id,
   /** the number dialled for it; null for a department without a function number */
-  number: z.string().nullable(),
+  number: z.nullable(z.string()),
 });
 export type RouteTarget = z.infer<typeof RouteTarget>;
 
@@ -52,14 +52,14 @@ export const RouteCallback = z.strictObject({
   recipient: z.strictObject({ kind: RouteTargetKind, id: Id, name: z.string() }),
   due: IsoTime,
   /** when the wanted person can be reached again (PR-2: the public part of an absence) */
-  backAt: IsoTime.nullable(),
+  backAt: z.nullable(IsoTime),
 });
 
 /** Another place the voicebot can offer: a keyword's other matches, a department's other function numbers. */
 export const RouteCandidate = z.strictObject({
   ...RouteTarget.shape,
   /** the directory's keyword that matched (for a keyword query) */
-  matched: z.string().nullable(),
+  matched: z.nullable(z.string()),
 });
 
 /** RT-3: a crisis broadcast in force at the answer's instant. */
@@ -74,21 +74,21 @@ export const RouteAnswer = z.strictObject({
   rule: z.string(),
   /** the instant the answer is for */
   at: IsoTime,
-  target: RouteTarget.nullable(),
+  target: z.nullable(RouteTarget),
   /** the directory's keyword that matched best (keyword queries) */
-  matched: z.string().nullable(),
+  matched: z.nullable(z.string()),
   /** `ring`: the phones to ring now; empty otherwise */
   ring: z.array(RouteRing),
   /** what the voicebot says: the broadcasts in force (RT-3) first, then `text` in the asked language */
   say: z.string(),
   text: LocalizedText,
   /** `message`, and `closure` unless its fallback answers */
-  callback: RouteCallback.nullable(),
+  callback: z.nullable(RouteCallback),
   route: z.array(RouteHop),
-  deptId: Id.nullable(),
-  candidates: z.array(RouteCandidate).max(MAX_ROUTE_CANDIDATES),
+  deptId: z.nullable(Id),
+  candidates: z.array(RouteCandidate).check(z.maxLength(MAX_ROUTE_CANDIDATES)),
   /** `unknown` only: where the caller can turn instead */
-  switchboard: z.strictObject({ name: z.string(), number: z.string() }).nullable(),
+  switchboard: z.nullable(z.strictObject({ name: z.string(), number: z.string() })),
   /** RT-3: the crisis broadcasts in force at `at`, by start (their text opens `say`); empty without */
   broadcasts: z.array(RouteBroadcast),
 });

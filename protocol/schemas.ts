@@ -2,14 +2,18 @@
  * Payload schemas for every topic and request (zod). Types are inferred from the schemas,
  * so a field exists in exactly one place.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ID_PATTERN } from './ids.js';
 import { ERROR_CODES } from './errors.js';
+
+// zod/mini carries no messages of its own: errors name the field and say why in English
+z.config(en());
 
 /** Largest request payload the hub reads; anything larger is refused unread (`payload-too-large`). */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 
-export const Id = z.string().regex(ID_PATTERN, 'must be an id: a-z, 0-9 and -, at most 64 characters');
+export const Id = z.string().check(z.regex(ID_PATTERN, 'must be an id: a-z, 0-9 and -, at most 64 characters'));
 export const IsoTime = z.iso.datetime({ offset: true });
 
 /** PR-1 */
@@ -20,8 +24,8 @@ export type Presence = z.infer<typeof Presence>;
 export const LocalizedText = z.strictObject({ da: z.string(), en: z.string() });
 
 /** A local clock time, 24-hour (`24:00` ends a day). */
-export const ClockTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be HH:mm');
-export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+export const ClockTime = z.string().check(z.regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be HH:mm'));
+export const LocalDate = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'));
 
 export const DeviceKind = z.enum(['phone', 'kiosk']);
 export type DeviceKind = z.infer<typeof DeviceKind>;
@@ -30,7 +34,7 @@ export type DeviceKind = z.infer<typeof DeviceKind>;
 export const DeviceStatus = z.strictObject({
   online: z.boolean(),
   kind: DeviceKind,
-  fw: z.string().max(64),
+  fw: z.string().check(z.maxLength(64)),
   since: IsoTime,
 });
 export type DeviceStatus = z.infer<typeof DeviceStatus>;
@@ -39,14 +43,14 @@ export type DeviceStatus = z.infer<typeof DeviceStatus>;
 export const DeviceConfig = z.strictObject({
   deviceId: Id,
   kind: DeviceKind,
-  personId: Id.nullable(),
-  deptId: Id.nullable(),
+  personId: z.nullable(Id),
+  deptId: z.nullable(Id),
   /** people outside the own department the phone shows (preferred colleagues), in order */
-  watch: z.array(Id).max(50),
-  preferred: z.array(Id).max(50),
+  watch: z.array(Id).check(z.maxLength(50)),
+  preferred: z.array(Id).check(z.maxLength(50)),
   /** PR-4: a leader's phone also follows its staff's own topics */
-  staff: z.array(Id).max(200),
-  rev: z.number().int().nonnegative(),
+  staff: z.array(Id).check(z.maxLength(200)),
+  rev: z.int().check(z.nonnegative()),
 });
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 
@@ -57,7 +61,7 @@ export type HubStatus = z.infer<typeof HubStatus>;
 export const PublicDiversion = z.strictObject({
   to: Id,
   toName: z.string(),
-  until: IsoTime.nullable(),
+  until: z.nullable(IsoTime),
 });
 
 /**
@@ -68,16 +72,16 @@ export const PersonPublic = z.strictObject({
   personId: Id,
   name: z.string(),
   deptId: Id,
-  title: z.string().nullable(),
+  title: z.nullable(z.string()),
   /** RT-1 / AS-3: the switchboard ("Omstillingen") takes no messages and no diversions (DV-3) */
   role: z.enum(['employee', 'switchboard']),
   /** RT-1/RT-2: the directory's keywords for what the person handles (public directory facts) */
   competencies: z.array(z.string()),
-  extension: z.string().nullable(),
+  extension: z.nullable(z.string()),
   presence: Presence,
-  backAt: IsoTime.nullable(),
-  diversion: PublicDiversion.nullable(),
-  rev: z.number().int().nonnegative(),
+  backAt: z.nullable(IsoTime),
+  diversion: z.nullable(PublicDiversion),
+  rev: z.int().check(z.nonnegative()),
   updatedAt: IsoTime,
 });
 export type PersonPublic = z.infer<typeof PersonPublic>;
@@ -86,7 +90,7 @@ export const OwnDiversion = z.strictObject({
   to: Id,
   toName: z.string(),
   since: IsoTime,
-  until: IsoTime.nullable(),
+  until: z.nullable(IsoTime),
   /** DV-2: `active` until the target accepts or declines; a declined diversion is not in force */
   status: z.enum(['active', 'accepted', 'declined']),
 });
@@ -95,13 +99,15 @@ export const IncomingDiversion = z.strictObject({
   from: Id,
   fromName: z.string(),
   since: IsoTime,
-  until: IsoTime.nullable(),
+  until: z.nullable(IsoTime),
 });
 
 /** AS-1: the longest message text a caller's request may have */
 export const MAX_MESSAGE_CHARS = 1000;
+/** AS-1: the longest caller name */
+export const MAX_CALLER_NAME_CHARS = 100;
 /** a caller's phone number as a receptionist types it: digits, spaces, +, -, at most 20 */
-export const CallerNumber = z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'must be a phone number: digits, spaces, + and -');
+export const CallerNumber = z.string().check(z.regex(/^\+?[0-9][0-9 -]{5,19}$/, 'must be a phone number: digits, spaces, + and -'));
 
 /**
  * AS-1..AS-4: a message taken for someone to call back. Personal data: only on the recipient's
@@ -113,11 +119,11 @@ export const CallbackMessage = z.strictObject({
   for: Id,
   forName: z.string(),
   /** who the caller asked for, when that is not `for` (AS-3) */
-  askedFor: Id.nullable(),
-  askedForName: z.string().nullable(),
-  callerName: z.string().min(1).max(100),
+  askedFor: z.nullable(Id),
+  askedForName: z.nullable(z.string()),
+  callerName: z.string().check(z.minLength(1), z.maxLength(MAX_CALLER_NAME_CHARS)),
   callerNumber: CallerNumber,
-  text: z.string().max(MAX_MESSAGE_CHARS),
+  text: z.string().check(z.maxLength(MAX_MESSAGE_CHARS)),
   /** who took it, to show as it is: the person's name when a phone took it, else the device id (a kiosk) or `admin:<name>` (the admin API) */
   takenBy: z.string(),
   takenAt: IsoTime,
@@ -132,33 +138,31 @@ export type CallbackMessage = z.infer<typeof CallbackMessage>;
 /** person/{id}/own: the employee's own phone (and their leader's). May carry private fields. */
 export const PersonOwn = z.strictObject({
   ...PersonPublic.shape,
-  ownDiversion: OwnDiversion.nullable(),
+  ownDiversion: z.nullable(OwnDiversion),
   /** DV-2: who diverts to me now */
   incoming: z.array(IncomingDiversion),
   /** PR-2: private; only on this topic */
-  absenceReason: z.string().nullable(),
+  absenceReason: z.nullable(z.string()),
   /** DV-6 / PR-4: rules the person's state breaks now, for them and their leader to fix */
   alerts: z.array(z.strictObject({ rule: z.string(), text: LocalizedText })),
   /** AS-1/AS-4: messages waiting for me to call back (and those I acknowledged), oldest due first; for me or a function number I am a member of */
-  messages: z.array(CallbackMessage).max(200),
+  messages: z.array(CallbackMessage).check(z.maxLength(200)),
   /** the PBX's side of this phone */
   pbx: z.strictObject({
     /** applied: calls route by omstil's state; pending: the PBX has not taken the latest change yet (retried, nothing is lost) */
     forward: z.enum(['applied', 'pending']),
     /** a forward set on the desk phone itself (feature code) and what omstil made of it: adopted, or refused with the rule */
-    notice: z
-      .strictObject({ at: IsoTime, kind: z.enum(['adopted', 'refused']), to: z.string().nullable(), rule: z.string().nullable(), text: LocalizedText })
-      .nullable(),
+    notice: z.nullable(z
+      .strictObject({ at: IsoTime, kind: z.enum(['adopted', 'refused']), to: z.nullable(z.string()), rule: z.nullable(z.string()), text: LocalizedText })),
   }),
   /** DV-5: a calendar meeting starts soon (or has started) and the phone is not diverted: offer one press */
-  meetingPrompt: z
+  meetingPrompt: z.nullable(z
     .strictObject({
       start: IsoTime,
       end: IsoTime,
       /** who the one press diverts to; null when nobody can take the calls */
-      suggestion: z.strictObject({ id: Id, name: z.string() }).nullable(),
-    })
-    .nullable(),
+      suggestion: z.nullable(z.strictObject({ id: Id, name: z.string() })),
+    })),
 });
 export type PersonOwn = z.infer<typeof PersonOwn>;
 
@@ -175,7 +179,7 @@ export const PublicClosure = z.strictObject({
   message: LocalizedText,
   offer: ClosureOffer,
   /** for `fallback`: who answers instead */
-  fallback: z.strictObject({ id: Id, name: z.string() }).nullable(),
+  fallback: z.nullable(z.strictObject({ id: Id, name: z.string() })),
 });
 export type PublicClosure = z.infer<typeof PublicClosure>;
 
@@ -198,14 +202,14 @@ export const DeptPublic = z.strictObject({
   /** PH-1 and PH-3: answering calls now (inside phone hours and not closed) */
   openNow: z.boolean(),
   /** today's phone hours (local), and the holiday that closes it */
-  today: z.strictObject({ date: LocalDate, holiday: z.string().nullable(), open: z.array(OpenSpan) }),
+  today: z.strictObject({ date: LocalDate, holiday: z.nullable(z.string()), open: z.array(OpenSpan) }),
   /** when `openNow` next changes by the phone hours */
-  nextChange: IsoTime.nullable(),
+  nextChange: z.nullable(IsoTime),
   /** PH-2: what callers hear outside phone hours */
   outsideHours: LocalizedText,
   closures: z.array(PublicClosure),
   peaks: z.array(PeakNotice),
-  rev: z.number().int().nonnegative(),
+  rev: z.int().check(z.nonnegative()),
   updatedAt: IsoTime,
 });
 export type DeptPublic = z.infer<typeof DeptPublic>;
@@ -219,8 +223,8 @@ export const MAX_BROADCASTS = 3;
 
 /** RT-3: Danish is required; without English, English screens and the voicebot use the Danish. */
 export const BroadcastText = z.strictObject({
-  da: z.string().trim().min(1).max(MAX_BROADCAST_CHARS),
-  en: z.string().trim().min(1).max(MAX_BROADCAST_CHARS).optional(),
+  da: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_BROADCAST_CHARS)),
+  en: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_BROADCAST_CHARS))),
 });
 export type BroadcastText = z.infer<typeof BroadcastText>;
 
@@ -236,8 +240,7 @@ export const Broadcast = z
     /** after `start`; a broadcast ended early has expired at that moment (and is no longer listed) */
     expires: IsoTime,
     createdAt: IsoTime,
-  })
-  .refine((b) => Date.parse(b.expires) > Date.parse(b.start), { path: ['expires'], message: 'must be after start' });
+  }).check(z.refine((b) => Date.parse(b.expires) > Date.parse(b.start), { path: ['expires'], message: 'must be after start' }));
 export type Broadcast = z.infer<typeof Broadcast>;
 
 /**
@@ -245,23 +248,23 @@ export type Broadcast = z.infer<typeof Broadcast>;
  * every added or ended broadcast; a start or an expiry alone republishes the same rev.
  */
 export const BroadcastList = z.strictObject({
-  broadcasts: z.array(Broadcast).max(MAX_BROADCASTS),
-  rev: z.number().int().nonnegative(),
+  broadcasts: z.array(Broadcast).check(z.maxLength(MAX_BROADCASTS)),
+  rev: z.int().check(z.nonnegative()),
   updatedAt: IsoTime,
 });
 export type BroadcastList = z.infer<typeof BroadcastList>;
 
 // ---- requests on device/{id}/req, replies on device/{id}/res ----
 
-export const RequestId = z.string().min(1).max(64);
+export const RequestId = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** PR-4: a leader acts for their own staff by naming them in `person`; omitted, the phone's own person. */
-const OnBehalf = { person: Id.optional() };
+const OnBehalf = { person: z.optional(Id) };
 /** PR-2: an absence reason is free text kept private at the hub */
 export const MAX_REASON_CHARS = 200;
 
 /** DV-1: divert to a colleague or a group number, optionally until a time */
-export const DivertArgs = z.strictObject({ target: Id, until: IsoTime.nullable().optional(), ...OnBehalf });
+export const DivertArgs = z.strictObject({ target: Id, until: z.optional(z.nullable(IsoTime)), ...OnBehalf });
 export const UndivertArgs = z.strictObject({ ...OnBehalf });
 /** DV-2: the target of a diversion accepts or declines it */
 export const DeclineArgs = z.strictObject({ from: Id });
@@ -271,11 +274,11 @@ export const AcceptArgs = z.strictObject({ from: Id });
  * is `away`, longer `absent`; DV-6: longer than one workday needs `divertTo` or a diversion in force.
  */
 export const SetAbsenceArgs = z.strictObject({
-  until: IsoTime.nullable(),
-  reason: z.string().max(MAX_REASON_CHARS).nullable().optional(),
-  divertTo: Id.nullable().optional(),
+  until: z.nullable(IsoTime),
+  reason: z.optional(z.nullable(z.string().check(z.maxLength(MAX_REASON_CHARS)))),
+  divertTo: z.optional(z.nullable(Id)),
   /** also set the Outlook automatic reply (Microsoft Graph) with back-at and who to contact instead */
-  autoReply: z.boolean().optional(),
+  autoReply: z.optional(z.boolean()),
   ...OnBehalf,
 });
 export const ClearAbsenceArgs = z.strictObject({ ...OnBehalf });
@@ -285,11 +288,11 @@ export const ClearAbsenceArgs = z.strictObject({ ...OnBehalf });
  */
 export const TakeMessageArgs = z.strictObject({
   for: Id,
-  callerName: z.string().trim().min(1).max(100),
+  callerName: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_CALLER_NAME_CHARS)),
   callerNumber: CallerNumber,
-  text: z.string().max(MAX_MESSAGE_CHARS),
+  text: z.string().check(z.maxLength(MAX_MESSAGE_CHARS)),
   /** AS-3: the caller was told the person is away and still wants the message to go to them */
-  callerInformed: z.boolean().optional(),
+  callerInformed: z.optional(z.boolean()),
 });
 export const TakeMessageReply = z.strictObject({ id: Id, for: Id, forName: z.string(), due: IsoTime, rule: z.string() });
 export type TakeMessageReply = z.infer<typeof TakeMessageReply>;
@@ -314,15 +317,15 @@ export type ArgsOf<O extends Op> = Extract<Request, { op: O }>['args'];
 export const ErrorBodySchema = z.strictObject({
   code: z.enum(ERROR_CODES),
   message: z.string(),
-  rule: z.string().optional(),
-  field: z.string().optional(),
-  text: LocalizedText.optional(),
-  suggestion: z.strictObject({ id: Id, name: z.string() }).optional(),
+  rule: z.optional(z.string()),
+  field: z.optional(z.string()),
+  text: z.optional(LocalizedText),
+  suggestion: z.optional(z.strictObject({ id: Id, name: z.string() })),
 });
 
 /** Discriminated by `ok`, so a refusal names the wrong field rather than the whole payload. */
 export const Response = z.discriminatedUnion('ok', [
-  z.strictObject({ id: RequestId, ok: z.literal(true), data: z.unknown().optional() }),
-  z.strictObject({ id: RequestId.nullable(), ok: z.literal(false), error: ErrorBodySchema }),
+  z.strictObject({ id: RequestId, ok: z.literal(true), data: z.optional(z.unknown()) }),
+  z.strictObject({ id: z.nullable(RequestId), ok: z.literal(false), error: ErrorBodySchema }),
 ]);
 export type Response = z.infer<typeof Response>;

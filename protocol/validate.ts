@@ -1,5 +1,5 @@
 /** Decoding of wire payloads into typed values, with errors that name the field. */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { OmstilError } from './errors.js';
 import { MAX_REQUEST_BYTES, OPS, Request } from './schemas.js';
 
@@ -11,7 +11,10 @@ function fieldOf(issue: z.core.$ZodIssue): string {
   return path.map(String).join('.') || '(payload)';
 }
 
-export function decodeJson<S extends z.ZodType>(schema: S, text: string): Decoded<z.infer<S>> {
+/** Any zod schema: the contract's (zod/mini) and the hub's own (classic zod) alike. */
+export type Schema = z.core.$ZodType;
+
+export function decodeJson<S extends Schema>(schema: S, text: string): Decoded<z.infer<S>> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -21,8 +24,8 @@ export function decodeJson<S extends z.ZodType>(schema: S, text: string): Decode
   return decodeValue(schema, raw);
 }
 
-export function decodeValue<S extends z.ZodType>(schema: S, raw: unknown): Decoded<z.infer<S>> {
-  const parsed = schema.safeParse(raw);
+export function decodeValue<S extends Schema>(schema: S, raw: unknown): Decoded<z.infer<S>> {
+  const parsed = z.safeParse(schema, raw);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
   const field = fieldOf(issue);

@@ -56,7 +56,7 @@ export const PersonSpec = z.strictObject({
   title: z.string().nullable().default(null),
   dept: Id,
   extension: Number_,
-  leader: Id.nullable().default(null),
+  leader: z.nullable(Id).default(null),
   preferred: z.array(Id).max(10).default([]),
   /** RT-1/RT-2: keywords reception and the voicebot search by */
   competencies: z.array(Keyword).max(100).default([]),
@@ -70,7 +70,7 @@ export const PersonSpec = z.strictObject({
 export const DeviceSpec = z.strictObject({
   id: Id,
   kind: DeviceKind,
-  person: Id.nullable().default(null),
+  person: z.nullable(Id).default(null),
 });
 
 /** Where municipalities differ, the rule is a setting with POLICY.md's default. */

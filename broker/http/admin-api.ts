@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   ADMIN_API_PREFIX,
   AdminAbsence,
@@ -20,6 +20,7 @@ import {
   decodeValue,
   MAX_ADMIN_BODY_BYTES,
   OmstilError,
+  type Schema,
   ROUTE_PATH,
   ROUTE_PATH_SHORT,
   TakeMessageArgs,
@@ -79,7 +80,7 @@ export class AdminApi {
     const run = (cmd: Command) => ({ ok: true, data: hub.execute(actor, cmd) ?? null });
     const id = '([a-z0-9-]{1,64})';
     const route = (method: string, path: string, handler: Handler) => this.routes.push({ method, path: new RegExp(`^${ADMIN_API_PREFIX}${path.replaceAll(':id', id)}$`), handler });
-    const parse = async <S extends z.ZodType>(schema: S, body: () => Promise<unknown>): Promise<z.infer<S>> => {
+    const parse = async <S extends Schema>(schema: S, body: () => Promise<unknown>): Promise<z.infer<S>> => {
       const d = decodeValue(schema, await body());
       if (!d.ok) throw d.error;
       return d.value;

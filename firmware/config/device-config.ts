@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DeviceKind, Id } from '../../protocol/index.js';
 
 const HUB_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
@@ -20,33 +20,36 @@ function isHubUrl(s: string): boolean {
   }
 }
 
-const Port = z.number().int().min(0).max(65535);
+const Port = z.int().check(z.gte(0), z.lte(65535));
 
 export const ProvisionedConfig = z.strictObject({
   deviceId: Id,
-  kind: DeviceKind.default('phone'),
+  kind: z._default(DeviceKind, 'phone'),
   /** the hub's broker */
-  hubUrl: z.string().refine(isHubUrl, 'must be an mqtt://, mqtts://, ws:// or wss:// URL with a host').default('mqtt://127.0.0.1:1883'),
+  hubUrl: z._default(z.string().check(z.refine(isHubUrl, 'must be an mqtt://, mqtts://, ws:// or wss:// URL with a host')), 'mqtt://127.0.0.1:1883'),
   /** the device's login on the broker; absent: anonymous */
-  credentials: z.strictObject({ username: z.string().min(1), token: z.string().min(1) }).optional(),
+  credentials: z.optional(z.strictObject({ username: z.string().check(z.minLength(1)), token: z.string().check(z.minLength(1)) })),
   /** the local screen server */
-  ui: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: Port.default(8080) }).prefault({}),
-  log: z
-    .strictObject({
-      level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ui: z.prefault(z.strictObject({ host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'), port: z._default(Port, 8080) }), {}),
+  log: z.prefault(
+    z.strictObject({
+      level: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
       /** folder for rotated log files; absent: stderr only */
-      dir: z.string().min(1).optional(),
-      maxBytes: z.number().int().min(4096).default(1024 * 1024),
-      files: z.number().int().min(1).max(100).default(5),
-    })
-    .prefault({}),
+      dir: z.optional(z.string().check(z.minLength(1))),
+      maxBytes: z._default(z.int().check(z.gte(4096)), 1024 * 1024),
+      files: z._default(z.int().check(z.gte(1), z.lte(100)), 5),
+    }),
+    {},
+  ),
   /** which USB peripherals to look for */
-  peripherals: z.strictObject({ busylight: z.boolean().default(true), button: z.boolean().default(true), headset: z.boolean().default(true) }).prefault({}),
+  peripherals: z.prefault(z.strictObject({ busylight: z._default(z.boolean(), true), button: z._default(z.boolean(), true), headset: z._default(z.boolean(), true) }), {}),
   /** backoff between attempts to reach the hub */
-  reconnect: z
-    .strictObject({ minMs: z.number().int().min(100).default(1000), maxMs: z.number().int().max(3_600_000).default(30_000) })
-    .refine((r) => r.minMs <= r.maxMs, { message: 'must not be less than reconnect.minMs', path: ['maxMs'] })
-    .prefault({}),
+  reconnect: z.prefault(
+    z
+      .strictObject({ minMs: z._default(z.int().check(z.gte(100)), 1000), maxMs: z._default(z.int().check(z.lte(3_600_000)), 30_000) })
+      .check(z.refine((r) => r.minMs <= r.maxMs, { message: 'must not be less than reconnect.minMs', path: ['maxMs'] })),
+    {},
+  ),
 });
 export type ProvisionedConfig = z.infer<typeof ProvisionedConfig>;
 
@@ -167,28 +170,30 @@ export function withValue(config: ProvisionedConfig, path: string, text: string)
 }
 
 type Schema = z.core.$ZodType;
+type Def = { type: string; innerType?: Schema; shape?: Record<string, Schema> };
+const defOf = (s: Schema) => s._zod.def as unknown as Def;
 
 function unwrap(s: Schema): Schema {
-  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as Schema;
+  while (['default', 'prefault', 'optional'].includes(defOf(s).type)) s = defOf(s).innerType!;
   return s;
 }
 
 function schemaAt(dotted: string): Schema | undefined {
-  let s: Schema | undefined = ProvisionedConfig;
+  let s: Schema = ProvisionedConfig;
   for (const key of dotted.split('.')) {
-    const obj = unwrap(s);
-    if (!(obj instanceof z.ZodObject) || !Object.hasOwn(obj.shape, key)) return undefined;
-    s = obj.shape[key] as Schema;
+    const shape: Record<string, Schema> | undefined = defOf(unwrap(s)).shape;
+    if (!shape || !Object.hasOwn(shape, key)) return undefined;
+    s = shape[key]!;
   }
   return s;
 }
 
 /** Text to the field's type; text that does not fit stays a string, so the schema names the field. */
 function fromText(field: Schema, text: string): unknown {
-  const s = unwrap(field);
-  if (s instanceof z.ZodNumber) return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-  if (s instanceof z.ZodBoolean) return text === 'true' ? true : text === 'false' ? false : text;
-  if (s instanceof z.ZodObject) {
+  const type = defOf(unwrap(field)).type;
+  if (type === 'number') return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+  if (type === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
+  if (type === 'object') {
     try {
       return JSON.parse(text);
     } catch {

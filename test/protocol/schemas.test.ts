@@ -39,32 +39,33 @@ function withField(sample: unknown, path: string, value: Bad): unknown {
   return copy;
 }
 
+type Def = { type: string; innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+const defOf = (s: z.core.$ZodType) => s._zod.def as unknown as Def;
+
 function unwrap(s: z.core.$ZodType): z.core.$ZodType {
   let cur = s;
-  while (cur instanceof z.ZodNullable || cur instanceof z.ZodOptional || cur instanceof z.ZodDefault) cur = cur.unwrap() as z.core.$ZodType;
+  while (['nullable', 'optional', 'default'].includes(defOf(cur).type)) cur = defOf(cur).innerType!;
   return cur;
 }
 
 /** Every field path of an object schema, nested objects and array elements (as `.0`) included. */
 function fieldPaths(schema: z.core.$ZodType, prefix = ''): string[] {
-  const s = unwrap(schema);
-  if (s instanceof z.ZodObject) {
-    return Object.entries(s.shape as Record<string, z.core.$ZodType>).flatMap(([k, v]) => {
+  const d = defOf(unwrap(schema));
+  if (d.type === 'object') {
+    return Object.entries(d.shape!).flatMap(([k, v]) => {
       const p = prefix ? `${prefix}.${k}` : k;
       return [p, ...fieldPaths(v, p)];
     });
   }
-  if (s instanceof z.ZodArray) return fieldPaths(s.element as z.core.$ZodType, `${prefix}.0`);
+  if (d.type === 'array') return fieldPaths(d.element!, `${prefix}.0`);
   return [];
 }
 
 /** Paths of every nested strict object in a sample (root = ''). */
 function objectPaths(schema: z.core.$ZodType, prefix = ''): string[] {
-  const s = unwrap(schema);
-  if (s instanceof z.ZodObject) {
-    return [prefix, ...Object.entries(s.shape as Record<string, z.core.$ZodType>).flatMap(([k, v]) => objectPaths(v, prefix ? `${prefix}.${k}` : k))];
-  }
-  if (s instanceof z.ZodArray) return objectPaths(s.element as z.core.$ZodType, `${prefix}.0`);
+  const d = defOf(unwrap(schema));
+  if (d.type === 'object') return [prefix, ...Object.entries(d.shape!).flatMap(([k, v]) => objectPaths(v, prefix ? `${prefix}.${k}` : k))];
+  if (d.type === 'array') return objectPaths(d.element!, `${prefix}.0`);
   return [];
 }
 
@@ -364,7 +365,7 @@ const cases: SchemaCase[] = [
   },
   {
     name: 'Response (ok)',
-    schema: Response.options[0],
+    schema: Response._zod.def.options[0],
     sample: { id: 'r1', ok: true, data: { chain: ['bo'] } },
     rows: [
       { field: 'id', bad: [MISSING, '', 'x'.repeat(65), 5, null] },
@@ -375,7 +376,7 @@ const cases: SchemaCase[] = [
   },
   {
     name: 'Response (error)',
-    schema: Response.options[1],
+    schema: Response._zod.def.options[1],
     sample: {
       id: 'r1',
       ok: false,
@@ -459,7 +460,7 @@ const requestRows: Record<string, Row[]> = {
 
 // Requests are checked through both decodeValue(Request) and decodeRequest (the wire path).
 for (const op of OPS) {
-  const option = Request.options.find((o) => o.shape.op.value === op);
+  const option = Request._zod.def.options.find((o) => o.shape.op._zod.def.values[0] === op);
   cases.push({ name: `Request ${op}`, schema: option!, sample: requestSamples[op], rows: requestRows[op]! });
 }
 
@@ -468,7 +469,7 @@ for (const op of OPS) {
 t('the table has a request sample and rows for every op', () => {
   assert.equal(Object.keys(requestSamples).sort(), [...OPS].sort());
   assert.equal(Object.keys(requestRows).sort(), [...OPS].sort());
-  assert.is(Request.options.length, OPS.length);
+  assert.is(Request._zod.def.options.length, OPS.length);
 });
 
 t('RT-3: a broadcast list holds at most MAX_BROADCASTS broadcasts', () => {
@@ -480,7 +481,7 @@ t('RT-3: a broadcast list holds at most MAX_BROADCASTS broadcasts', () => {
 });
 
 t('Response is covered option by option', () => {
-  assert.is(Response.options.length, 2);
+  assert.is(Response._zod.def.options.length, 2);
 });
 
 for (const c of cases) {
@@ -525,7 +526,7 @@ for (const c of cases) {
           // the request id is kept whenever it is usable, so the reply can be correlated
           assert.is(r.id, row.field === 'id' ? null : (c.sample as { id: string }).id);
         }
-        if (c.schema === Response.options[0] || c.schema === Response.options[1]) {
+        if (c.schema === Response._zod.def.options[0] || c.schema === Response._zod.def.options[1]) {
           const whole = decodeValue(Response, bad);
           assert.is(whole.ok, false);
           if (!whole.ok) assert.is(whole.error.field, field, 'through the Response union');
