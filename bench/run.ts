@@ -1,14 +1,15 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar|route|pbx|ui
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar|route|pbx|ui|firmware
  * (default all: the policy engine on 10,000 people, divert_e2e through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
  * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
- * applied to a real Kamailio, then the device screens in headless Chromium).
+ * applied to a real Kamailio, then the device screens in headless Chromium, then the built
+ * firmware: bundle size, cold start, memory after a soak).
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'calendar', 'route', 'pbx', 'ui'] as const;
+const BENCHES = ['divert', 'policy', 'calendar', 'route', 'pbx', 'ui', 'firmware'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -61,6 +62,11 @@ if (run('ui')) {
   // the built screens (npm run build) in Debian Chromium; null figures and a note on stderr without them
   const { benchUi } = await import('./ui.js');
   figures = { ...figures, ...(await benchUi({ ...(progress ? { progress } : {}) })) };
+}
+if (run('firmware')) {
+  // the built firmware (npm run build) as separate processes; null figures and a note on stderr without it
+  const { benchFirmware } = await import('./firmware.js');
+  figures = { ...figures, ...(await benchFirmware({ ...(progress ? { progress } : {}) })) };
 }
 figures = { ...figures, node: process.version, at: new Date().toISOString() };
 if (values.json) process.stdout.write(JSON.stringify(figures) + '\n');

@@ -3,7 +3,8 @@
  * OMSTIL_* environment overrides; see docs/provisioning.md), runs the device core, serves the
  * screen on localhost, watches its own health and logs to rotating files.
  *
- *   node omstil-firmware.js [--config FILE] [--console TTY]
+ *   node --max-semi-space-size=1 --lite-mode omstil-firmware.js [--config FILE] [--console TTY]
+ *     (the V8 flags: runtime/node-flags.ts)
  *     FILE  default $OMSTIL_DEVICE_CONFIG or /etc/omstil/device.json
  *     TTY   a serial line for IT's provisioning console (115200 8N1), default $OMSTIL_CONSOLE; none without
  *
@@ -25,6 +26,7 @@ import { realTimers } from './peripherals/hid-device.js';
 import { ProvisioningConsole } from './serial/provisioning-console.js';
 import { SerialportLink } from './serial/serialport-link.js';
 import { rotatingFileLog } from './runtime/file-log.js';
+import { missingNodeFlags } from './runtime/node-flags.js';
 import { Watchdog } from './runtime/watchdog.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/omstil/device.json';
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
     fileLog?.write(r);
   });
   logger.info('starting', { config: file, hub: config.hubUrl, kind: config.kind });
+  const missing = missingNodeFlags();
+  if (missing.length) logger.info('not started with the device V8 flags (docs/firmware.md); memory use will be higher', { missing });
   const clock = systemClock;
   const core = new DeviceCore({
     deviceId: config.deviceId,
@@ -87,7 +91,8 @@ async function main(): Promise<void> {
   const offReady = core.onView((view) => {
     if (!view.connected || !core.mirror.config || (config.kind === 'phone' && !view.me)) return;
     offReady();
-    logger.info('showing state', { msSinceStart: Math.round(performance.now()) });
+    const mem = process.memoryUsage();
+    logger.info('showing state', { msSinceStart: Math.round(performance.now()), rssMb: Math.round(mem.rss / 1048576), heapMb: Math.round(mem.heapUsed / 1048576) });
   });
   const peripherals = startPeripherals(config, core, logger);
   watchdog.start();

@@ -12,6 +12,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import WebSocket from 'ws';
 import { ADMIN_API_PREFIX, type BridgeToScreen, type DeviceView } from '../../protocol/index.js';
+import { DEVICE_NODE_FLAGS } from '../../firmware/runtime/node-flags.js';
 import { freePort, killHard, ROOT, spawnCli } from '../support/hub-process.js';
 import { tempDir } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
@@ -44,7 +45,7 @@ e2e.after(async () => {
 function runFirmware(config: unknown): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
   const file = path.join(dir, 'device.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [path.join(app, 'firmware/omstil-firmware.js'), '--config', file], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  const child = spawn(process.execPath, [...DEVICE_NODE_FLAGS, path.join(app, 'firmware/omstil-firmware.js'), '--config', file], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   child.stderr!.on('data', (c) => (err += c));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
