@@ -14,8 +14,9 @@
  * implementations tested on BLYNCUSB30/40S. JnyJny's two sound layouts differ from each other;
  * we send bytes 5 and 6 as zero (no sound in either layout). The light keeps its state: no keep-alive.
  */
-import type { Busylight, LightState } from './busylight-colors.js';
+import type { LightState } from './busylight-colors.js';
 import type { HidDevice } from './hid-device.js';
+import { ReportBusylight } from './report-busylight.js';
 
 const OFF_BIT = 0x01;
 const FLASH_BIT = 0x04;
@@ -29,17 +30,8 @@ export function blynclightReport(state: LightState): Uint8Array {
   return Uint8Array.of(0x00, r, b, g, control, 0x00, 0x00, 0xff, 0x22);
 }
 
-export class EmbravaBlynclight implements Busylight {
-  constructor(
-    private readonly device: HidDevice,
-    private readonly onError: (err: Error) => void = () => {},
-  ) {}
-
-  start(): void {}
-
-  stop(): void {}
-
-  show(state: LightState): void {
-    this.device.write(blynclightReport(state)).catch(this.onError);
+export class EmbravaBlynclight extends ReportBusylight {
+  constructor(device: HidDevice, onError?: (err: Error) => void) {
+    super(device, blynclightReport, onError);
   }
 }

@@ -10,8 +10,9 @@
  * "0 is infinite"), nerdenough/luxafor (strobe speed default 10; the unit is undocumented).
  * The static-colour command holds by itself: no keep-alive.
  */
-import type { Busylight, LightState } from './busylight-colors.js';
+import type { LightState } from './busylight-colors.js';
 import type { HidDevice } from './hid-device.js';
+import { ReportBusylight } from './report-busylight.js';
 
 export const LUXAFOR_VENDOR_ID = 0x04d8;
 export const LUXAFOR_FLAG_PRODUCT_ID = 0xf372;
@@ -26,17 +27,8 @@ export function luxaforReport(state: LightState): Uint8Array {
     : Uint8Array.of(0x00, 0x01, ALL_LEDS, r, g, b, 0x00, 0x00, 0x00);
 }
 
-export class LuxaforFlag implements Busylight {
-  constructor(
-    private readonly device: HidDevice,
-    private readonly onError: (err: Error) => void = () => {},
-  ) {}
-
-  start(): void {}
-
-  stop(): void {}
-
-  show(state: LightState): void {
-    this.device.write(luxaforReport(state)).catch(this.onError);
+export class LuxaforFlag extends ReportBusylight {
+  constructor(device: HidDevice, onError?: (err: Error) => void) {
+    super(device, luxaforReport, onError);
   }
 }

@@ -1,36 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { scratchFolder, thrown } from '../support/files.js';
 import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.js';
 
 const t = suite('broker/config');
 
-let tmp = '';
-t.before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'omstil-config-'));
-});
-t.after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-function file(name: string, body: unknown): string {
-  const f = path.join(tmp, name);
-  writeFileSync(f, typeof body === 'string' ? body : JSON.stringify(body));
-  return f;
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, ConfigError);
-    return err as ConfigError;
-  }
-  assert.unreachable('no ConfigError');
-  throw new Error('unreachable');
-}
+const scratch = scratchFolder(t, 'omstil-config-');
+const file = scratch.file;
+const configError = (fn: () => unknown) => thrown(fn, ConfigError);
 
 t('defaults, with an empty environment', () => {
   const c = loadConfig({ env: {} });
@@ -180,7 +158,7 @@ t('an unknown key in the file is refused (strict), naming the key', () => {
 });
 
 t('an unreadable or non-JSON file gives a ConfigError naming the file', () => {
-  const missing = path.join(tmp, 'nope.json');
+  const missing = path.join(scratch.dir(), 'nope.json');
   assert.match(configError(() => loadConfig({ file: missing, env: {} })).message, `config file ${missing}`);
   const broken = file('broken.json', '{ "mqttPort": ');
   assert.match(configError(() => loadConfig({ file: broken, env: {} })).message, `config file ${broken}`);

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { scratchFolder, thrown } from '../../support/files.js';
 import {
   DeviceConfigError,
   hasField,
@@ -17,30 +17,9 @@ import {
 
 const t = suite('firmware/config/device-config');
 
-let tmp = '';
-t.before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'omstil-device-config-'));
-});
-t.after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-function file(name: string, body: unknown): string {
-  const f = path.join(tmp, name);
-  writeFileSync(f, typeof body === 'string' ? body : JSON.stringify(body));
-  return f;
-}
-
-function configError(fn: () => unknown): DeviceConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, DeviceConfigError);
-    return err as DeviceConfigError;
-  }
-  assert.unreachable('no DeviceConfigError');
-  throw new Error('unreachable');
-}
+const scratch = scratchFolder(t, 'omstil-device-config-');
+const file = scratch.file;
+const configError = (fn: () => unknown) => thrown(fn, DeviceConfigError);
 
 function parsed(raw: unknown): ProvisionedConfig {
   const r = parseDeviceConfig(raw);
@@ -151,7 +130,7 @@ t('loadDeviceConfig: the environment over the file, with the names firmware/main
 });
 
 t('loadDeviceConfig: no file means defaults and environment only', () => {
-  const c = loadDeviceConfig(path.join(tmp, 'absent.json'), { OMSTIL_DEVICE_ID: 'phone-anna' });
+  const c = loadDeviceConfig(path.join(scratch.dir(), 'absent.json'), { OMSTIL_DEVICE_ID: 'phone-anna' });
   assert.equal(c, DEFAULTS);
 });
 
@@ -173,12 +152,12 @@ t('loadDeviceConfig: a file that is not a JSON object is refused', () => {
 });
 
 t('saveDeviceConfig writes what loadDeviceConfig reads, readable by the owner only', async () => {
-  const f = path.join(tmp, 'saved.json');
+  const f = path.join(scratch.dir(), 'saved.json');
   const c = parsed({ deviceId: 'phone-anna', credentials: { username: 'phone-anna', token: 'tok' }, ui: { port: 8123 } });
   await saveDeviceConfig(f, c);
   assert.equal(loadDeviceConfig(f, {}), c);
   assert.is(statSync(f).mode & 0o777, 0o600);
-  assert.not.ok(readdirSync(tmp).some((n) => n.endsWith('.tmp')), 'no temporary file left');
+  assert.not.ok(readdirSync(scratch.dir()).some((n) => n.endsWith('.tmp')), 'no temporary file left');
 });
 
 t('saveDeviceConfig refuses an invalid config and leaves the file alone', async () => {
