@@ -88,6 +88,14 @@ const addonsBeside = () => ({
   },
 });
 
+/** Empties an output folder before a build, so chunks of earlier builds (hashed names) do not pile up. */
+const cleanDir = (dir) => ({
+  name: 'clean-dir',
+  buildStart() {
+    rmSync(dir, { recursive: true, force: true });
+  },
+});
+
 const quiet = (warning, warn) => {
   if (['CIRCULAR_DEPENDENCY', 'THIS_IS_UNDEFINED', 'INVALID_ANNOTATION'].includes(warning.code)) return;
   warn(warning);
@@ -116,7 +124,7 @@ export default [
     // the contract's modules have no side effects: what a screen does not use (the routing
     // endpoint's and the admin API's schemas) stays out of its bundle
     treeshake: { moduleSideEffects: (id) => !/[\\/]protocol[\\/]/.test(id) },
-    plugins: [resolve({ browser: true }), json(), esbuild({ target: 'es2022', minify: true }), copy('device-ui/index.html', 'index.html')],
+    plugins: [cleanDir('dist/device-ui'), resolve({ browser: true }), json(), esbuild({ target: 'es2022', minify: true }), copy('device-ui/index.html', 'index.html')],
     onwarn: quiet,
   },
 ];
