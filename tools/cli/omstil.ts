@@ -1,5 +1,6 @@
 /**
- * The omstil command line: `up` (everything in one process), `hub`, `sim`.
+ * The omstil command line: `up` (everything in one process), `hub`, `sim`; the directory
+ * (`import`, `export`, `hours`); firmware images (`keys`, `image build`, `image verify`).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.js';
@@ -19,6 +20,11 @@ import { formatDirectoryFile, formatFromName, formatProblems, parseDirectoryFile
 import { describeDiff, diffDirectories } from '../../broker/directory/directory-diff.js';
 import { hoursJson, hoursReport } from './hours-report.js';
 import { atLocal } from '../../broker/policy/hours/zone.js';
+import { FIRMWARE_VERSION } from '../../firmware/device-core.js';
+import { buildImage, ImageError, isVersion, verifyImage, type ImageKind, type Manifest, type VerifyResult } from '../../firmware/image/image-format.js';
+import { KeyError, readPrivateKey, readPublicKey, writeKeyPair } from '../../firmware/image/image-keys.js';
+import { ArchiveError, packFiles, unpackFiles } from '../../firmware/image/file-archive.js';
+import { FirmwareFolderError, readFirmwareFolder } from '../../firmware/image/firmware-folder.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
 
@@ -306,6 +312,100 @@ program
     process.stdout.write(text + '\n');
   });
 
+const version = (v: string) => {
+  if (!isVersion(v)) throw new InvalidArgumentError(`not a version: ${v} (use MAJOR.MINOR.PATCH, e.g. 1.4.0)`);
+  return v;
+};
+
+/** Usage errors of the firmware-image commands exit with 2 (commander's own default is 1). */
+const usageExit = (err: { exitCode: number }) => process.exit(err.exitCode === 0 ? 0 : 2);
+
+function manifestLines(m: Manifest, files?: number): string[] {
+  return [
+    line('version', m.version),
+    line('kind', m.kind),
+    line('min boot', m.minBootVersion),
+    line('size', `${m.size} bytes`, files === undefined ? '' : `${files} files`),
+    line('sha256', m.sha256),
+    line('built at', m.builtAt),
+    line('key id', m.keyId),
+  ];
+}
+
+program
+  .command('keys')
+  .description('make an Ed25519 key pair for signing firmware images: omstil-signing.key (private, 0600) and omstil-signing.pub')
+  .requiredOption('--out <dir>', 'folder for the key pair (created 0700); keep it off devices and out of git')
+  .option('--force', 'replace a key pair that is there already (images signed with it stop verifying)')
+  .exitOverride(usageExit)
+  .action((o: { out: string; force?: boolean }) => {
+    const k = writeKeyPair(o.out, { force: o.force });
+    process.stdout.write(
+      [`made signing key ${k.keyId}`, line('private', k.privateFile, 'for `omstil image build` only: keep it secret'), line('public', k.publicFile, 'for `omstil image verify` and devices')].join('\n') + '\n',
+    );
+  });
+
+const image = program
+  .command('image')
+  .description('signed firmware images of the built dist/firmware/ (see docs/firmware.md#firmware-images)')
+  .exitOverride(usageExit);
+
+image
+  .command('build')
+  .description('pack dist/firmware/ (run `npm run build` first) into an image signed with the private key')
+  .requiredOption('--key <dir>', 'folder with omstil-signing.key (from `omstil keys`)')
+  .requiredOption('-o, --out <file>', 'the image file to write')
+  .addOption(new Option('--kind <kind>', 'devices it is for').choices(['phone', 'kiosk', 'any']).default('any'))
+  .option('--version <version>', 'firmware version', version, FIRMWARE_VERSION)
+  .option('--min-boot-version <version>', 'oldest updater that may install it', version, '0.0.0')
+  .option('--from <dir>', 'the built firmware folder', 'dist/firmware')
+  .action((o: { key: string; out: string; kind: ImageKind; version: string; minBootVersion: string; from: string }) => {
+    const privateKey = readPrivateKey(o.key);
+    const files = readFirmwareFolder(o.from);
+    const { bytes, manifest } = buildImage({ payload: packFiles(files), version: o.version, kind: o.kind, minBootVersion: o.minBootVersion, privateKey });
+    writeFileSync(o.out, bytes);
+    process.stdout.write([`wrote ${o.out}: ${bytes.length} bytes, firmware ${manifest.version} for ${manifest.kind} devices`, ...manifestLines(manifest, files.length)].join('\n') + '\n');
+  });
+
+image
+  .command('verify')
+  .description('check an image: structure, signature (public key only), SHA-256, kind and version; exit 0 only for a good image, 1 when refused')
+  .argument('<file>', 'the image file')
+  .requiredOption('--key <dir>', 'folder with omstil-signing.pub')
+  .addOption(new Option('--kind <kind>', 'the device it is meant for: refuse images for the other kind').choices(['phone', 'kiosk']))
+  .option('--current <version>', 'the version installed now: refuse older images', version)
+  .option('--allow-downgrade', 'accept an image older than --current')
+  .option('--json', 'print the result as JSON')
+  .action((file: string, o: { key: string; kind?: 'phone' | 'kiosk'; current?: string; allowDowngrade?: boolean; json?: boolean }) => {
+    const publicKey = readPublicKey(o.key);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    const r = verifyImage(bytes, publicKey, { kind: o.kind, currentVersion: o.current, allowDowngrade: o.allowDowngrade });
+    let files: number | undefined;
+    let result: VerifyResult = r;
+    if (r.ok) {
+      try {
+        files = unpackFiles(r.payload).length;
+      } catch (err) {
+        if (!(err instanceof ArchiveError)) throw err;
+        result = { ok: false, code: 'image-payload', message: `payload: ${err.message}`, manifest: r.manifest };
+      }
+    }
+    if (o.json) {
+      const { payload: _payload, ...rest } = result as { payload?: Buffer };
+      process.stdout.write(JSON.stringify({ file, ...rest, ...(files === undefined ? {} : { files }) }, null, 2) + '\n');
+    } else if (result.ok) {
+      process.stdout.write([`${file}: good image, signed by key ${result.manifest.keyId}`, ...manifestLines(result.manifest, files)].join('\n') + '\n');
+    } else {
+      process.stderr.write(`omstil: ${file} refused (${result.code}): ${result.message}\n`);
+    }
+    process.exitCode = result.ok ? 0 : 1;
+  });
+
 /** An ISO time; without an offset it is Copenhagen wall-clock time. */
 function parseLocalTime(text: string): Date {
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text);
@@ -316,7 +416,7 @@ function parseLocalTime(text: string): Date {
 
 program.parseAsync().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number };
-  if (err instanceof ConfigError || err instanceof DirectoryError || err instanceof CliError || err instanceof CalendarConfigError) process.stderr.write(`omstil: ${e.message}\n`);
+  if (err instanceof ConfigError || err instanceof DirectoryError || err instanceof CliError || err instanceof CalendarConfigError || err instanceof KeyError || err instanceof FirmwareFolderError || err instanceof ImageError || err instanceof ArchiveError) process.stderr.write(`omstil: ${e.message}\n`);
   else if (e.code === 'EADDRINUSE') process.stderr.write(`omstil: port ${e.port} is already in use; choose another (see --help for the port flags)\n`);
   else process.stderr.write(`omstil: ${e.stack ?? String(err)}\n`);
   process.exit(2);
