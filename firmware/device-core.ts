@@ -46,6 +46,21 @@ export interface DeviceCoreOptions {
   reconnect?: { minMs: number; maxMs: number };
   /** 0 ≤ random() < 1, for the jitter (tests fix it) */
   random?: () => number;
+  /** the firmware version this device runs and reports (its boot slot's manifest); default FIRMWARE_VERSION */
+  fwVersion?: string;
+}
+
+/**
+ * Something that rides on the device's MQTT link besides the state mirror (the OTA client):
+ * its own topics, subscribed on every connect, and their messages raw (binary payloads too).
+ */
+export interface CoreExtension {
+  /** filters to subscribe on every connect */
+  topics(): string[];
+  /** a message on one of them; the payload as received */
+  message(topic: string, payload: Buffer): void;
+  /** after every (re)connect, once subscribed */
+  connected?(): void;
 }
 
 /** What the device reports about its link, for the health check, the serial console and the fleet. */
@@ -77,6 +92,7 @@ export class DeviceCore {
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private link: LinkStatus;
+  private readonly extensions: CoreExtension[] = [];
 
   constructor(private readonly opts: DeviceCoreOptions) {
     this.mirror = new StateMirror(opts.deviceId, opts.kind);
@@ -96,6 +112,28 @@ export class DeviceCore {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** The firmware version this device reports in its status. */
+  get fwVersion(): string {
+    return this.opts.fwVersion ?? FIRMWARE_VERSION;
+  }
+
+  /** Adds an extension (before start(), or it waits for the next connect). */
+  extend(ext: CoreExtension): void {
+    this.extensions.push(ext);
+    if (this.client?.connected) {
+      this.subscribe(ext.topics());
+      ext.connected?.();
+    }
+  }
+
+  /** Publishes on the device's link for an extension; false when offline (nothing is queued). */
+  publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): boolean {
+    const client = this.client;
+    if (!client?.connected) return false;
+    client.publish(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false });
+    return true;
   }
 
   /** Called with the new view after every change the device shows. Returns an unsubscribe function. */
@@ -121,7 +159,7 @@ export class DeviceCore {
    */
   async start({ wait = true }: { wait?: boolean } = {}): Promise<void> {
     const { deviceId, clock } = this.opts;
-    const status = (online: boolean): string => JSON.stringify({ online, kind: this.opts.kind, fw: FIRMWARE_VERSION, since: clock.now().toISOString() } satisfies DeviceStatus);
+    const status = (online: boolean): string => JSON.stringify({ online, kind: this.opts.kind, fw: this.fwVersion, since: clock.now().toISOString() } satisfies DeviceStatus);
     const client = mqtt.connect(this.opts.mqttUrl, {
       clientId: deviceId,
       clean: true,
@@ -132,7 +170,19 @@ export class DeviceCore {
       will: { topic: buildTopic({ kind: 'device-status', deviceId }), payload: Buffer.from(status(false)), qos: 1, retain: true },
     });
     this.client = client;
-    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload.toString('utf8'), packet));
+    client.on('message', (topic, payload, packet) => {
+      const ext = this.extensions.length ? this.extensionFor(topic) : undefined;
+      if (ext) {
+        this.link.lastMessageAt = clock.now().toISOString();
+        try {
+          ext.message(topic, payload);
+        } catch (err) {
+          this.log.warn('extension failed on a message', { topic, err: (err as Error).message });
+        }
+        return;
+      }
+      this.onMessage(topic, payload.toString('utf8'), packet);
+    });
     client.on('connect', () => {
       this.backoff.reset();
       this.link = { ...this.link, connected: true, since: clock.now().toISOString(), reconnects: this.link.reconnects + 1, nextAttemptMs: null };
@@ -142,6 +192,10 @@ export class DeviceCore {
       this.subscribed = new Set();
       this.subscribe(this.baseTopics());
       if (this.mirror.config) this.followConfig(this.mirror.config);
+      for (const ext of this.extensions) {
+        this.subscribe(ext.topics());
+        ext.connected?.();
+      }
       this.emit();
     });
     // before MQTT.js's own 'close' listener, which schedules the next attempt with reconnectPeriod
@@ -240,6 +294,10 @@ export class DeviceCore {
     }
   }
 
+  private extensionFor(topic: string): CoreExtension | undefined {
+    return this.extensions.find((e) => e.topics().some((f) => topicMatches(f, topic)));
+  }
+
   private ownRev(personId: string): number | null {
     return (personId === this.mirror.config?.personId ? this.mirror.me : this.mirror.staff.get(personId))?.rev ?? null;
   }
@@ -277,7 +335,7 @@ export class DeviceCore {
             // PR-4: a leader's phone follows its staff's own state
             ...cfg.staff.map((personId) => buildTopic({ kind: 'person-own', personId })),
           ];
-    const base = new Set(this.baseTopics());
+    const base = new Set([...this.baseTopics(), ...this.extensions.flatMap((e) => e.topics())]);
     const drop = [...this.subscribed].filter((s) => !base.has(s) && !want.includes(s));
     if (drop.length) {
       this.client?.unsubscribe(drop);
@@ -304,4 +362,15 @@ export class DeviceCore {
 
 function sameConfig(a: DeviceConfig | null, b: DeviceConfig): boolean {
   return a !== null && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** MQTT filter matching (`+` one level, `#` the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }

@@ -10,3 +10,4 @@ export * from './admin.js';
 export * from './route.js';
 export * from './labels.js';
 export * from './fleet.js';
+export * from './ota.js';

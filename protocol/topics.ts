@@ -17,7 +17,12 @@ export type Topic =
   | { kind: 'dept-public'; deptId: string }
   | { kind: 'dept-member'; deptId: string; personId: string }
   /** RT-3: crisis broadcasts, hub → all */
-  | { kind: 'broadcast' };
+  | { kind: 'broadcast' }
+  /** OTA (protocol/ota.ts): offer/cancel hub → device, want device → hub, chunk hub → device, progress device → hub */
+  | { kind: 'device-ota'; deviceId: string; part: OtaPart };
+
+export const OTA_PARTS = ['offer', 'want', 'chunk', 'progress'] as const;
+export type OtaPart = (typeof OTA_PARTS)[number];
 
 export type TopicKind = Topic['kind'];
 
@@ -33,6 +38,7 @@ export const RETAINED: Record<TopicKind, boolean> = {
   'dept-public': true,
   'dept-member': true,
   broadcast: true,
+  'device-ota': false,
 };
 
 export function buildTopic(t: Topic): string {
@@ -57,6 +63,9 @@ export function buildTopic(t: Topic): string {
       return `${ROOT}/dept/${id(t.deptId)}/member/${id(t.personId)}`;
     case 'broadcast':
       return `${ROOT}/broadcast`;
+    case 'device-ota':
+      if (!(OTA_PARTS as readonly string[]).includes(t.part)) throw new TypeError(`not an OTA topic part: ${JSON.stringify(t.part)}`);
+      return `${ROOT}/device/${id(t.deviceId)}/ota/${t.part}`;
   }
 }
 
@@ -68,6 +77,9 @@ export function parseTopic(topic: string): Topic | null {
   const n = parts.length;
   if (area === 'hub' && n === 4 && a === 'status') return { kind: 'hub-status' };
   if (area === 'broadcast' && n === 3) return { kind: 'broadcast' };
+  if (area === 'device' && n === 6 && isId(a) && b === 'ota' && (OTA_PARTS as readonly string[]).includes(c!)) {
+    return { kind: 'device-ota', deviceId: a, part: c as OtaPart };
+  }
   if (area === 'device' && n === 5 && isId(a)) {
     switch (b) {
       case 'status':
@@ -102,6 +114,9 @@ export const filters = {
   /** RT-3: every device follows the crisis broadcasts */
   broadcast: `${ROOT}/broadcast`,
   deptMembers: (deptId: string) => `${ROOT}/dept/${id(deptId)}/member/+`,
+  /** the hub: every device's OTA wants and progress */
+  allOtaWant: `${ROOT}/device/+/ota/want`,
+  allOtaProgress: `${ROOT}/device/+/ota/progress`,
 };
 
 function id(value: string): string {

@@ -45,7 +45,8 @@ export class AccessControl {
     if (p.role === 'observer') return false;
     const t = parseTopic(topic);
     if (!t) return false;
-    // a device speaks only on its own topics: its birth/Will and its requests
+    // a device speaks only on its own topics: its birth/Will, its requests, its OTA wants and progress
+    if (t.kind === 'device-ota') return t.deviceId === p.deviceId && (t.part === 'want' || t.part === 'progress');
     return (t.kind === 'device-status' || t.kind === 'device-req') && t.deviceId === p.deviceId;
   }
 
@@ -69,6 +70,9 @@ export class AccessControl {
         return p.role === 'device' && p.deviceId === t.deviceId;
       case 'device-req':
         return false;
+      case 'device-ota':
+        // its own offers and chunks; a device's wants and progress are for the hub
+        return p.role === 'device' && p.deviceId === t.deviceId && (t.part === 'offer' || t.part === 'chunk');
     }
   }
 }

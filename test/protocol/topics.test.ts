@@ -15,6 +15,10 @@ const every: Topic[] = [
   { kind: 'dept-public', deptId: 'borgerservice' },
   { kind: 'dept-member', deptId: 'borgerservice', personId: 'anna-holm' },
   { kind: 'broadcast' },
+  { kind: 'device-ota', deviceId: 'phone-anna', part: 'offer' },
+  { kind: 'device-ota', deviceId: 'phone-anna', part: 'want' },
+  { kind: 'device-ota', deviceId: 'kiosk-1', part: 'chunk' },
+  { kind: 'device-ota', deviceId: 'kiosk-1', part: 'progress' },
 ];
 
 t('every topic kind is covered by the round-trip list', () => {
@@ -28,6 +32,14 @@ for (const topic of every) {
     assert.equal(parseTopic(s), topic);
   });
 }
+
+t('OTA topics: device/{id}/ota/{offer|want|chunk|progress}, never retained; nothing else under ota/', () => {
+  assert.is(buildTopic({ kind: 'device-ota', deviceId: 'phone-anna', part: 'chunk' }), 'omstil/v1/device/phone-anna/ota/chunk');
+  assert.is(RETAINED['device-ota'], false);
+  assert.is(filters.allOtaWant, 'omstil/v1/device/+/ota/want');
+  for (const s of ['omstil/v1/device/phone-anna/ota', 'omstil/v1/device/phone-anna/ota/other', 'omstil/v1/device/phone-anna/ota/chunk/1', 'omstil/v1/device/Phone/ota/offer']) assert.is(parseTopic(s), null, s);
+  assert.throws(() => buildTopic({ kind: 'device-ota', deviceId: 'phone-anna', part: 'x' as 'offer' }), /not an OTA topic part/);
+});
 
 t('acceptance topic shape: omstil/v1/person/{id}/public', () => {
   assert.is(buildTopic({ kind: 'person-public', personId: 'b' }), 'omstil/v1/person/b/public');

@@ -76,6 +76,11 @@ const MATRIX: Cell[] = [
   { kind: 'dept-member', topic: T({ kind: 'dept-member', deptId: 'familie', personId: 'anna' }), publish: ['hub'], receive: ALL },
   // RT-3: crisis broadcasts reach every device; only the hub says them
   { kind: 'broadcast', topic: T({ kind: 'broadcast' }), publish: ['hub'], receive: ALL },
+  // OTA: the hub offers and sends chunks to one device; only that device wants and reports
+  { kind: 'device-ota', topic: T({ kind: 'device-ota', deviceId: 'phone-anna', part: 'offer' }), publish: ['hub'], receive: ['hub', 'anna'] },
+  { kind: 'device-ota', topic: T({ kind: 'device-ota', deviceId: 'phone-anna', part: 'chunk' }), publish: ['hub'], receive: ['hub', 'anna'] },
+  { kind: 'device-ota', topic: T({ kind: 'device-ota', deviceId: 'phone-anna', part: 'want' }), publish: ['hub', 'anna'], receive: ['hub'] },
+  { kind: 'device-ota', topic: T({ kind: 'device-ota', deviceId: 'kiosk-1', part: 'progress' }), publish: ['hub', 'kiosk'], receive: ['hub'] },
   // not ours, or not a topic the protocol knows: only the hub
   { kind: 'foreign', topic: 'omstil/v1/person/anna/secret', publish: ['hub'], receive: ['hub'] },
   { kind: 'foreign', topic: 'omstil/v1/device/phone-anna/req/x', publish: ['hub'], receive: ['hub'] },
