@@ -175,6 +175,10 @@ export class OmFleetView extends LitElement {
       .nowrap {
         white-space: nowrap;
       }
+      progress {
+        inline-size: 6em;
+        vertical-align: middle;
+      }
       .sub {
         display: block;
         font-size: 0.87em;
@@ -366,8 +370,17 @@ export class OmFleetView extends LitElement {
           ? html`<code>${err.code}</code>${rule ? ` (${rule})` : nothing}${errWhen ? html` <span class="sub"><time datetime=${err.at}>${errWhen}</time></span>` : nothing}`
           : nothing}
       </td>
-      <td data-testid="fleet-update">${d.update ? `${d.update.state}${d.update.total ? ` ${d.update.done ?? 0}/${d.update.total}` : ''}` : nothing}</td>
+      <td data-testid="fleet-update" data-state=${d.update?.state ?? ''}>${d.update ? this._update(d.deviceId, d.update) : nothing}</td>
     </tr>`;
+  }
+
+  /** "Henter ▓▓░ 45 %": the state in words, and a bar while there is a total to count against. */
+  private _update(deviceId: string, u: NonNullable<FleetDevice['update']>) {
+    const m = msg(this.language).fleet;
+    const label = m.update[u.state] ?? u.state;
+    if (!u.total || u.done === null || u.state === 'confirmed') return label;
+    const pct = Math.min(100, Math.floor((u.done / u.total) * 100));
+    return html`${label} <progress max=${u.total} value=${u.done} aria-label=${m.updateOf(deviceId)}></progress> <span class="sub">${pct} %</span>`;
   }
 
   private _state(s: FleetState) {

@@ -297,6 +297,10 @@ export interface FleetMessages {
   colFw: string;
   colError: string;
   colUpdate: string;
+  /** a firmware update's state (protocol/ota.ts OtaState, plus the hub's own: pending, cancelled); unknown states show as sent */
+  update: Record<string, string>;
+  /** the bar's accessible name: "Opdatering af phone-anna" */
+  updateOf(deviceId: string): string;
   kind: Record<'phone' | 'kiosk', string>;
   state: Record<'online' | 'offline' | 'never-seen', string>;
   /** a kiosk belongs to no person */

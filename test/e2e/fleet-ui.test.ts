@@ -123,6 +123,24 @@ e2e('a refused request from a phone shows as its last error: code, rule and time
   assert.match(await text(testid('fleet-summary')), /1 med fejl/);
 });
 
+e2e('an update in progress shows in words with a bar and a percentage; a finished one without the bar', async () => {
+  if (!browser) return;
+  const phone = sys.fleet.phones[1]!;
+  const update = cell(phone.deviceId, 'fleet-update');
+  sys.hub.hub.fleet.update(phone.deviceId, { state: 'downloading', done: 45, total: 100, at: new Date().toISOString() });
+  await waitFor(async () => (await update.getAttribute('data-state')) === 'downloading', 'the update to show', 5000);
+  assert.is(await text(update), 'Henter 45 %');
+  const bar = update.locator('progress');
+  assert.is(await bar.getAttribute('value'), '45');
+  assert.is(await bar.getAttribute('aria-label'), `Opdatering af ${phone.deviceId}`);
+  sys.hub.hub.fleet.update(phone.deviceId, { state: 'confirmed', done: 100, total: 100, at: new Date().toISOString() });
+  await waitFor(async () => (await update.getAttribute('data-state')) === 'confirmed', 'the update to finish', 5000);
+  assert.is(await text(update), 'Opdateret');
+  assert.is(await bar.count(), 0);
+  sys.hub.hub.fleet.update(phone.deviceId, null);
+  await waitFor(async () => (await update.getAttribute('data-state')) === '', 'the update to clear', 5000);
+});
+
 e2e('a device that stops shows offline within seconds (its Will)', async () => {
   if (!browser) return;
   const core = sys.fleet.phones[3]!;
