@@ -8,6 +8,7 @@ import http from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../../protocol/index.js';
 import type { AccessControl, Principal } from './access.js';
+import { indexedMemoryPersistence } from './indexed-memory-persistence.js';
 
 /** The broker drops any single publish larger than this; the hub answers smaller oversized requests itself. */
 export const BROKER_MAX_PAYLOAD = 2 * 1024 * 1024;
@@ -35,7 +36,7 @@ export class EmbeddedBroker {
 
   async start(): Promise<void> {
     const { access, logger } = this.opts;
-    const aedes = await Aedes.createBroker({ maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
+    const aedes = await Aedes.createBroker({ persistence: indexedMemoryPersistence(), maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
     this.aedes = aedes;
 
     aedes.authenticate = (client, username, password, done) => {
