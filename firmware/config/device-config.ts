@@ -22,6 +22,22 @@ function isHubUrl(s: string): boolean {
 
 const Port = z.int().check(z.gte(0), z.lte(65535));
 
+/** The boot launcher's A/B slots (firmware/boot/, docs/firmware.md#ab-slots-health-check-and-rollback). */
+export const BootConfig = z.strictObject({
+  /** slot-a/, slot-b/ and boot.json */
+  dir: z._default(z.string().check(z.minLength(1)), '/var/lib/omstil/boot'),
+  /** the public key images must be signed with (`omstil keys` makes it) */
+  publicKeyFile: z._default(z.string().check(z.minLength(1)), '/etc/omstil/omstil-signing.pub'),
+  /** a new image on trial must confirm (reach the hub) within this */
+  healthTimeoutS: z._default(z.int().check(z.gte(5), z.lte(3600)), 60),
+});
+export type BootConfig = z.infer<typeof BootConfig>;
+
+/** The boot settings of a config, with the defaults when the group is absent. */
+export function bootConfigOf(config: ProvisionedConfig): BootConfig {
+  return config.boot ?? BootConfig.parse({});
+}
+
 export const ProvisionedConfig = z.strictObject({
   deviceId: Id,
   kind: z._default(DeviceKind, 'phone'),
@@ -50,6 +66,8 @@ export const ProvisionedConfig = z.strictObject({
       .check(z.refine((r) => r.minMs <= r.maxMs, { message: 'must not be less than reconnect.minMs', path: ['maxMs'] })),
     {},
   ),
+  /** A/B slots for updates; absent: BootConfig's defaults (read only by the boot launcher and the updater) */
+  boot: z.optional(BootConfig),
 });
 export type ProvisionedConfig = z.infer<typeof ProvisionedConfig>;
 

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path';
 import { scratchFolder, thrown } from '../../support/files.js';
 import {
+  bootConfigOf,
   DeviceConfigError,
   hasField,
   loadDeviceConfig,
@@ -39,6 +40,17 @@ const DEFAULTS: ProvisionedConfig = {
 
 t('only the device id is needed; the rest has defaults', () => {
   assert.equal(parsed({ deviceId: 'phone-anna' }), DEFAULTS);
+});
+
+t('boot: absent means the launcher defaults; given in part keeps the rest; bad fields named; settable on the console', () => {
+  assert.is(parsed({ deviceId: 'd' }).boot, undefined, 'not written into configs that do not set it');
+  assert.equal(bootConfigOf(parsed({ deviceId: 'd' })), { dir: '/var/lib/omstil/boot', publicKeyFile: '/etc/omstil/omstil-signing.pub', healthTimeoutS: 60 });
+  assert.equal(bootConfigOf(parsed({ deviceId: 'd', boot: { dir: '/data/boot' } })), { dir: '/data/boot', publicKeyFile: '/etc/omstil/omstil-signing.pub', healthTimeoutS: 60 });
+  const bad = parseDeviceConfig({ deviceId: 'd', boot: { healthTimeoutS: 1, slot: 'c' } });
+  assert.equal(bad.ok ? [] : bad.errors.map((e) => e.path).sort(), ['boot.healthTimeoutS', 'boot.slot']);
+  assert.ok(hasField('boot.healthTimeoutS'));
+  const set = withValue(parsed({ deviceId: 'd' }), 'boot.healthTimeoutS', '120');
+  assert.equal(set.ok && bootConfigOf(set.config).healthTimeoutS, 120);
 });
 
 t('a group given in part keeps the defaults of the rest', () => {
