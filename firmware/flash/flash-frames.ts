@@ -20,7 +20,8 @@
  *   0x08  DONE   device → host  ok u8 (0/1), reason u8 (DONE_REASONS; 0 when ok)
  *
  * The compressed stream is raw deflate (RFC 1951) of the image; DONE ok means the device
- * inflated it and its SHA-256 and size match BEGIN.
+ * inflated it, its SHA-256 and size match BEGIN, and (a bootloader with an `accept` hook) its
+ * installer took it; DONE `refused` means intact but refused by the installer.
  */
 import { cobsDecode, cobsFrame, CobsError } from './cobs.js';
 import { crc32 } from './crc32.js';
@@ -46,8 +47,12 @@ export type NackReason = (typeof NACK_REASONS)[number];
 /** NACKs the host answers by sending the same frame again; the others end the session. */
 export const RETRYABLE_NACKS: ReadonlySet<NackReason> = new Set(['crc', 'sequence', 'offset']);
 
-/** Why a session ended; `ok` only with DONE ok. */
-export const DONE_REASONS = ['ok', 'hash-mismatch', 'size-mismatch', 'inflate-failed', 'not-begun', 'resume-mismatch', 'storage'] as const;
+/**
+ * Why a session ended; `ok` only with DONE ok. Append only: the code on the line is the index.
+ * `refused`: the image arrived intact but the device's installer refused it (signature, kind,
+ * version or boot version; the device logs which).
+ */
+export const DONE_REASONS = ['ok', 'hash-mismatch', 'size-mismatch', 'inflate-failed', 'not-begun', 'resume-mismatch', 'storage', 'refused'] as const;
 export type DoneReason = (typeof DONE_REASONS)[number];
 
 const KINDS: readonly ImageKind[] = ['phone', 'kiosk', 'any'];

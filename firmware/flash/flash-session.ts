@@ -267,6 +267,12 @@ export interface DeviceReceiverOptions {
   onEvent?: (e: ReceiverEvent) => void;
   /** largest image (inflated) the device will take */
   maxImageSize?: number;
+  /**
+   * Called with an intact image (size and SHA-256 checked) before DONE is sent: the bootloader
+   * verifies and stages it here, so DONE tells the host whether the device took it. Resolves to
+   * `ok`, or the DONE reason to send (`refused`, `storage`). A repeated END meanwhile is ignored.
+   */
+  accept?: (image: Uint8Array, sha256: string) => Promise<DoneReason>;
 }
 
 interface Transfer {
@@ -281,6 +287,8 @@ interface Transfer {
 export class DeviceReceiver {
   private transfer: Transfer | undefined;
   private lastDone: Extract<Frame, { type: 'done' }> | undefined;
+  /** set while `accept` runs; a HELLO or BEGIN meanwhile makes its outcome stale */
+  private accepting: object | undefined;
 
   constructor(private readonly opts: DeviceReceiverOptions) {}
 
@@ -301,6 +309,7 @@ export class DeviceReceiver {
       case 'hello':
         this.transfer = undefined;
         this.lastDone = undefined;
+        this.accepting = undefined;
         this.opts.send({
           type: 'info',
           protocol: FLASH_PROTOCOL_VERSION,
@@ -323,6 +332,7 @@ export class DeviceReceiver {
 
   private onBegin(b: Extract<Frame, { type: 'begin' }>): void {
     this.lastDone = undefined;
+    this.accepting = undefined;
     const { store, sink } = this.opts;
     if (this.opts.maxImageSize !== undefined && b.imageSize > this.opts.maxImageSize) return this.finish('size-mismatch');
     if (b.startOffset > b.compressedSize) return this.finish('resume-mismatch');
@@ -367,6 +377,7 @@ export class DeviceReceiver {
 
   private onEnd(): void {
     if (this.lastDone) return this.opts.send(this.lastDone); // the host lost our DONE
+    if (this.accepting) return; // DONE follows once `accept` has decided
     const t = this.transfer;
     if (!t) return this.opts.send({ type: 'done', ok: false, reason: 'not-begun' });
     if (t.offset !== t.compressedSize) return this.finish('size-mismatch');
@@ -380,7 +391,17 @@ export class DeviceReceiver {
     if (image.length !== t.imageSize) return this.finish('size-mismatch');
     const sha256 = sha256Hex(image);
     if (sha256 !== t.sha256) return this.finish('hash-mismatch');
-    this.finish('ok', image, sha256);
+    const accept = this.opts.accept;
+    if (!accept) return this.finish('ok', image, sha256);
+    const token = {};
+    this.accepting = token;
+    accept(image, sha256)
+      .catch((): DoneReason => 'storage')
+      .then((reason) => {
+        if (this.accepting !== token) return;
+        this.accepting = undefined;
+        this.finish(reason, image, sha256);
+      });
   }
 
   /** Ends the transfer; a failed one is not resumable. */
