@@ -1,6 +1,7 @@
-// Three bundles:
+// Four bundles:
 //   dist/cli/omstil.js                the omstil CLI (Node; dependencies from node_modules)
 //   dist/firmware/omstil-firmware.js  the device runtime (Node, one file; only native addons beside it, in dist/firmware/node_modules)
+//   dist/boot/omstil-boot.js          the device's boot launcher: A/B slots, health check, rollback (Node, one file, no addons)
 //   dist/device-ui/omstil-ui.js       the device screens (browser ESM, lit) + a chunk per view + index.html
 import esbuild from 'rollup-plugin-esbuild';
 import resolve from '@rollup/plugin-node-resolve';
@@ -115,6 +116,13 @@ export default [
     // optional native speed-ups of ws (the firmware runs without them), and the native addons (beside it)
     external: (id) => nodeBuiltins.includes(id) || ['bufferutil', 'utf-8-validate'].includes(id) || isAddon(id),
     plugins: [addonsBeside(), deviceAliases(), resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
+    onwarn: quiet,
+  },
+  {
+    input: 'firmware/boot/boot-main.ts',
+    output: { file: 'dist/boot/omstil-boot.js', format: 'esm', inlineDynamicImports: true },
+    external: (id) => nodeBuiltins.includes(id),
+    plugins: [resolve({ preferBuiltins: true, exportConditions: ['node'] }), commonjs(), json(), esbuild({ target: 'node20', minify: true })],
     onwarn: quiet,
   },
   {

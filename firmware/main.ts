@@ -8,17 +8,31 @@
  *     FILE  default $OMSTIL_DEVICE_CONFIG or /etc/omstil/device.json
  *     TTY   a serial line for IT's provisioning console (115200 8N1), default $OMSTIL_CONSOLE; none without
  *
+ * Under the boot launcher (firmware/boot/boot-main.ts) it runs from an A/B slot: the launcher
+ * sets OMSTIL_FW_VERSION (the slot's version, reported in the device's status),
+ * OMSTIL_BOOT_VERSION and OMSTIL_BOOT_DIR; once connected to the hub the firmware confirms
+ * its slot there (BootSlots.confirm()), which ends the launcher's health check.
+ *
  * Exit status: 0 after SIGINT/SIGTERM; 2 for a bad config (every bad field named by its path);
  * 70 when the watchdog finds the process failing (stalled event loop, runaway memory), for
- * the supervisor (systemd `Restart=always`) to start it fresh.
+ * the supervisor (systemd `Restart=always`) to start it fresh; 75 to reboot into a newly
+ * staged slot (the launcher does).
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger, systemClock, type LogRecord } from '../protocol/index.js';
-import { DeviceConfigError, loadDeviceConfig, type ProvisionedConfig } from './config/device-config.js';
+import { bootConfigOf, DeviceConfigError, loadDeviceConfig, type ProvisionedConfig } from './config/device-config.js';
 import { DeviceCore, FIRMWARE_VERSION } from './device-core.js';
+import { EXIT_REBOOT } from './boot/boot-launcher.js';
+import { BootSlots } from './boot/boot-slots.js';
+import { createSlotInstaller } from './boot/file-installer.js';
+import { FileOtaStaging } from './ota/chunk-store.js';
+import { OtaClient } from './ota/ota-client.js';
+import { isVersion } from './image/image-format.js';
 import { LocalBridge } from './local-bridge.js';
 import { NodeHidBus } from './peripherals/node-hid-bus.js';
 import { KNOWN_DEVICES, PeripheralManager, type PeripheralIntent } from './peripherals/peripheral-manager.js';
@@ -63,7 +77,10 @@ async function main(): Promise<void> {
   const missing = missingNodeFlags();
   if (missing.length) logger.info('not started with the device V8 flags (docs/firmware.md); memory use will be higher', { missing });
   const clock = systemClock;
+  const fromLauncher = process.env.OMSTIL_FW_VERSION;
+  const fwVersion = fromLauncher && isVersion(fromLauncher) ? fromLauncher : FIRMWARE_VERSION;
   const core = new DeviceCore({
+    fwVersion,
     deviceId: config.deviceId,
     kind: config.kind,
     mqttUrl: config.hubUrl,
@@ -94,20 +111,22 @@ async function main(): Promise<void> {
     const mem = process.memoryUsage();
     logger.info('showing state', { msSinceStart: Math.round(performance.now()), rssMb: Math.round(mem.rss / 1048576), heapMb: Math.round(mem.heapUsed / 1048576) });
   });
+  let stopping = false;
+  let provisioning: ProvisioningConsole | null = null;
+  // stop() is hoisted: the updater's reboot exits with 75 for the boot launcher
+  const bootSlot = startBootSlot(config, core, logger, () => stop(EXIT_REBOOT));
   const peripherals = startPeripherals(config, core, logger);
   watchdog.start();
   await core.start({ wait: false });
 
-  let stopping = false;
-  let provisioning: ProvisioningConsole | null = null;
-  const stop = () => {
+  function stop(code = 0): void {
     if (stopping) return;
     stopping = true;
     watchdog.stop();
-    void Promise.all([bridge.stop(), core.stop(), provisioning?.stop(), peripherals?.stop()])
+    void Promise.all([bridge.stop(), core.stop(), provisioning?.stop(), peripherals?.stop(), bootSlot?.stop()])
       .then(() => fileLog?.close())
-      .then(() => process.exit(0));
-  };
+      .then(() => process.exit(code));
+  }
   if (consolePath) {
     // a serial line that cannot be opened is logged; the device runs on without its console
     try {
@@ -118,10 +137,10 @@ async function main(): Promise<void> {
         config: fileOnly ?? config,
         status: () => {
           const l = core.linkStatus();
-          return { connected: l.connected, since: l.since, firmware: FIRMWARE_VERSION, lastError: l.lastError };
+          return { connected: l.connected, since: l.since, firmware: fwVersion, lastError: l.lastError };
         },
         // the supervisor starts the firmware again, which reads the saved config
-        reboot: stop,
+        reboot: () => stop(),
       });
       provisioning.start();
       logger.info('provisioning console on serial line', { path: consolePath });
@@ -129,8 +148,68 @@ async function main(): Promise<void> {
       logger.error('provisioning console not started', { path: consolePath, err: (err as Error).message });
     }
   }
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop());
+  process.on('SIGTERM', () => stop());
+}
+
+/**
+ * Run from a boot slot (OMSTIL_BOOT_DIR, set by the boot launcher): the first connection to
+ * the hub is the health check a new image on trial must pass, so the firmware confirms its
+ * slot then (the launcher sees it in boot.json). With the signing key's public half
+ * (`boot.publicKeyFile`) the OTA client takes updates from the hub into the other slot and
+ * exits with 75 for the launcher to boot it.
+ */
+function startBootSlot(config: ProvisionedConfig, core: DeviceCore, logger: ReturnType<typeof createLogger>, reboot: () => void): { stop(): Promise<void> } | null {
+  const dir = process.env.OMSTIL_BOOT_DIR;
+  if (!dir) return null;
+  const log = logger.child('boot');
+  let slots: BootSlots;
+  try {
+    slots = BootSlots.open(dir);
+  } catch (err) {
+    log.error('cannot open the boot slots; not confirming (the launcher will roll back)', { dir, err: (err as Error).message });
+    return null;
+  }
+  let ota: OtaClient | null = null;
+  let staging: FileOtaStaging | null = null;
+  // the link, not the view (which also waits for the hub's retained status)
+  const off = core.onView(() => {
+    if (!core.connected) return;
+    off();
+    try {
+      if (slots.confirm()) log.info('connected to the hub: boot slot confirmed', { dir, version: core.fwVersion });
+    } catch (err) {
+      log.error('cannot confirm the boot slot', { dir, err: (err as Error).message });
+    }
+    ota?.bootDecided();
+  });
+  const boot = bootConfigOf(config);
+  const bootVersion = process.env.OMSTIL_BOOT_VERSION;
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey(readFileSync(boot.publicKeyFile));
+    if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 public key');
+  } catch (err) {
+    log.warn('no updates over the air: cannot read the signing key', { file: boot.publicKeyFile, err: (err as Error).message });
+    return null;
+  }
+  const installer = createSlotInstaller({
+    slots,
+    publicKey,
+    kind: config.kind,
+    bootVersion: bootVersion && isVersion(bootVersion) ? bootVersion : '0.0.0',
+    currentVersion: () => core.fwVersion,
+    reboot: async () => reboot(),
+  });
+  staging = new FileOtaStaging({ dir: path.join(dir, 'ota') });
+  ota = new OtaClient({ core, staging, installer, clock: systemClock, logger: logger.child('ota'), bootReport: () => slots.takeReport() });
+  ota.start();
+  return {
+    async stop() {
+      ota?.stop();
+      await staging?.close();
+    },
+  };
 }
 
 /**

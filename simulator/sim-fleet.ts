@@ -1,11 +1,39 @@
 /**
  * N virtual phones and M kiosks, each running the real firmware core, with their phones
  * registered on the simulated PBX so that calls ring (and are answered) on them.
+ *
+ * With `ota`, each device is a SlottedDevice (real A/B slots in a folder of its own) with an
+ * OtaClient on every core it boots: the fleet takes OTA rollouts from the hub end to end.
  */
+import type { KeyObject } from 'node:crypto';
+import path from 'node:path';
 import type { Directory } from '../broker/directory/directory.js';
+import { nodeBootFs } from '../firmware/boot/boot-fs.js';
 import { DeviceCore } from '../firmware/device-core.js';
+import { FileOtaStaging } from '../firmware/ota/chunk-store.js';
+import { OtaClient, type OtaClientOptions } from '../firmware/ota/ota-client.js';
 import type { Clock, Logger } from '../protocol/index.js';
 import type { CallResult, SimulatedPbx } from './simulated-pbx.js';
+import { SlottedDevice, type SlottedDeviceOptions } from './slotted-device.js';
+
+/** Simulated devices that take OTA updates. */
+export interface SimFleetOta {
+  /** the key images must be signed with */
+  publicKey: KeyObject;
+  /** a folder for the fleet: `<bootDir>/<deviceId>/boot` (the slots) and `<bootDir>/<deviceId>/ota` (staging) */
+  bootDir: string;
+  /** the simulated updater's version (compared with an image's minBootVersion) */
+  bootVersion: string;
+  /** the version in slot a of a new device folder (default FIRMWARE_VERSION) */
+  initialVersion?: string;
+  /** a slot on trial must reach the hub within this (SlottedDevice's default 10 s) */
+  healthTimeoutMs?: number;
+  faults?: SlottedDeviceOptions['faults'];
+  /** fsync staged chunks and the boot slots' files (default true; false for a throw-away folder in a bench) */
+  durable?: boolean;
+  /** OtaClient tuning: window, timeouts, progress rate, reboot delay */
+  client?: Partial<Omit<OtaClientOptions, 'core' | 'staging' | 'installer' | 'clock' | 'logger' | 'bootReport'>>;
+}
 
 export interface SimFleetOptions {
   directory: Directory;
@@ -22,10 +50,17 @@ export interface SimFleetOptions {
   /** how many devices connect at once while starting */
   connectConcurrency?: number;
   onProgress?: (e: { state: 'connecting'; done: number; total: number }) => void;
+  /** slotted devices with an OTA client each (see SimFleetOta) */
+  ota?: SimFleetOta;
 }
 
 export class SimFleet {
+  /** each device's running core (with `ota`, the one it booted last) */
   readonly cores = new Map<string, DeviceCore>();
+  /** with `ota`: the slotted devices and the OTA client on each one's running core */
+  readonly devices = new Map<string, SlottedDevice>();
+  readonly otaClients = new Map<string, OtaClient>();
+  private readonly stagings = new Map<string, FileOtaStaging>();
   /** calls each simulated phone has answered, by device id */
   readonly answered = new Map<string, CallResult[]>();
   private readonly registered: string[] = [];
@@ -53,8 +88,8 @@ export class SimFleet {
     const phones = all.filter((d) => d.kind === 'phone').slice(0, this.opts.phones ?? Infinity);
     const kiosks = all.filter((d) => d.kind === 'kiosk').slice(0, this.opts.kiosks ?? Infinity);
     for (const dev of [...phones, ...kiosks]) {
-      const core = new DeviceCore({ deviceId: dev.id, kind: dev.kind, mqttUrl: this.opts.mqttUrl, clock: this.opts.clock, logger: logger.child(dev.id) });
-      this.cores.set(dev.id, core);
+      if (this.opts.ota) this.addSlotted(dev.id, dev.kind, this.opts.ota);
+      else this.cores.set(dev.id, new DeviceCore({ deviceId: dev.id, kind: dev.kind, mqttUrl: this.opts.mqttUrl, clock: this.opts.clock, logger: logger.child(dev.id) }));
       const person = dev.person ? directory.people.get(dev.person) : undefined;
       if (person && this.opts.pbx) {
         this.answered.set(dev.id, []);
@@ -66,7 +101,7 @@ export class SimFleet {
         this.registered.push(person.extension);
       }
     }
-    const list = [...this.cores.values()];
+    const list: { start(): Promise<unknown> }[] = this.opts.ota ? [...this.devices.values()].map((d) => ({ start: () => this.bootSlotted(d) })) : [...this.cores.values()];
     const width = this.opts.connectConcurrency ?? 50;
     let done = 0;
     for (let i = 0; i < list.length; i += width) {
@@ -79,6 +114,65 @@ export class SimFleet {
   async stop(): Promise<void> {
     for (const ext of this.registered) this.opts.pbx?.unregister(ext);
     this.registered.length = 0;
+    for (const c of this.otaClients.values()) c.stop();
+    if (this.devices.size) await Promise.all([...this.devices.values()].map((d) => d.stop()));
     await Promise.all([...this.cores.values()].map((c) => c.stop()));
+    await Promise.all([...this.stagings.values()].map((s) => s.close()));
+  }
+
+  /** A slotted device whose every boot gets an OTA client (and a staging that reads the disk afresh, as after a restart). */
+  private addSlotted(deviceId: string, kind: 'phone' | 'kiosk', ota: SimFleetOta): void {
+    const { clock, logger, mqttUrl } = this.opts;
+    const log = logger.child(deviceId);
+    const home = path.join(ota.bootDir, deviceId);
+    const device = new SlottedDevice({
+      deviceId,
+      kind,
+      mqttUrl,
+      clock,
+      logger: log,
+      dir: path.join(home, 'boot'),
+      publicKey: ota.publicKey,
+      bootVersion: ota.bootVersion,
+      ...(ota.initialVersion ? { initialVersion: ota.initialVersion } : {}),
+      ...(ota.healthTimeoutMs !== undefined ? { healthTimeoutMs: ota.healthTimeoutMs } : {}),
+      ...(ota.faults ? { faults: ota.faults } : {}),
+      ...(ota.durable === false ? { fs: { ...nodeBootFs, fsync: () => {} } } : {}),
+    });
+    device.onCore((core) => {
+      this.cores.set(deviceId, core);
+      this.otaClients.get(deviceId)?.stop();
+      void this.stagings.get(deviceId)?.close();
+      const staging = new FileOtaStaging({ dir: path.join(home, 'ota'), durable: ota.durable ?? true });
+      this.stagings.set(deviceId, staging);
+      const client = new OtaClient({ ...ota.client, core, staging, installer: device.installer, clock, logger: log.child('ota'), bootReport: () => device.takeReport() });
+      this.otaClients.set(deviceId, client);
+      client.start();
+    });
+    // a trial that passed (or failed) its health check: the OTA client reports it
+    device.onEvent((e) => {
+      if (e.state === 'confirmed') this.otaClients.get(deviceId)?.bootDecided();
+    });
+    this.devices.set(deviceId, device);
+  }
+
+  /** Boots a slotted device and waits (10 s at most) for its first connection, as DeviceCore.start() does. */
+  private async bootSlotted(device: SlottedDevice): Promise<void> {
+    await device.start();
+    const core = device.core;
+    if (!core || core.connected) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`${core.deviceId}: no connection to ${this.opts.mqttUrl} within 10 s`));
+      }, 10_000);
+      // the link, not the view (which also needs the hub's retained status), as DeviceCore.start() waits
+      const off = core.onView(() => {
+        if (!core.connected) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
   }
 }
