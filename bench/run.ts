@@ -1,15 +1,17 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar|route|pbx|ui|firmware
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar|route|pbx|ui|firmware|ota|serial
  * (default all: the policy engine on 10,000 people, divert_e2e through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
  * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
  * applied to a real Kamailio, then the device screens in headless Chromium, then the built
- * firmware: bundle size, cold start, memory after a soak).
+ * firmware: bundle size, cold start, memory after a soak, then a firmware image flashed over a
+ * serial line at 115,200 baud, then ota_fleet_s: a 1 MB image over the air to 1,000 simulated
+ * devices with real A/B slots).
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'calendar', 'route', 'pbx', 'ui', 'firmware'] as const;
+const BENCHES = ['divert', 'policy', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -67,6 +69,16 @@ if (run('firmware')) {
   // the built firmware (npm run build) as separate processes; null figures and a note on stderr without it
   const { benchFirmware } = await import('./firmware.js');
   figures = { ...figures, ...(await benchFirmware({ ...(progress ? { progress } : {}) })) };
+}
+if (run('serial')) {
+  // a real firmware image flashed over a socat pty pair at 115,200 baud, paced; in memory with a note on stderr without socat
+  const { benchSerial } = await import('./serial.js');
+  figures = { ...figures, ...(await benchSerial({ ...(progress ? { progress } : {}) })) };
+}
+if (run('ota')) {
+  // OTA: a 1 MB signed image to 1,000 simulated devices with real A/B slots (a second process), no canary
+  const { benchOta } = await import('./ota.js');
+  figures = { ...figures, ...(await benchOta({ devices: Number(values.devices), ...(progress ? { progress } : {}) })) };
 }
 figures = { ...figures, node: process.version, at: new Date().toISOString() };
 if (values.json) process.stdout.write(JSON.stringify(figures) + '\n');

@@ -52,6 +52,8 @@ export const Config = z.strictObject({
   /** let clients that are not devices read public topics (e.g. mosquitto_sub) */
   allowObservers: z.boolean().default(true),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** OTA (issue 8): the firmware images' public key, omstil-signing.pub or its folder; null: the hub starts no rollout */
+  otaPublicKey: z.string().min(1).nullable().default(null),
   /** simulated devices for `up` and `sim`: how many phones and kiosks (null = all in the directory) */
   simPhones: z.number().int().min(0).nullable().default(null),
   simKiosks: z.number().int().min(0).nullable().default(null),
@@ -81,6 +83,7 @@ export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' 
   OMSTIL_PBX_RECONCILE_SECONDS: { key: 'pbxReconcileSeconds', type: 'number' },
   OMSTIL_ALLOW_OBSERVERS: { key: 'allowObservers', type: 'boolean' },
   OMSTIL_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+  OMSTIL_OTA_PUBLIC_KEY: { key: 'otaPublicKey', type: 'string' },
 };
 
 export class ConfigError extends Error {

@@ -24,6 +24,8 @@ import { createPbx } from './pbx/create-pbx.js';
 import type { PbxPort } from './pbx/pbx-port.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { demoDirectory } from '../simulator/demo/demo-directory.js';
+import { OtaService, type OtaServiceOptions } from './ota/ota-service.js';
+import { loadOtaPublicKey } from './ota/ota-key.js';
 
 /*
  * V8 tuning for the hub process. With a municipality-sized directory in memory, V8's
@@ -40,6 +42,8 @@ export interface HubService {
   api: AdminApi | null;
   /** calendar sync (PR-3, DV-5), when calendars are configured */
   calendars: CalendarSync | null;
+  /** OTA rollouts (issue 8) */
+  ota: OtaService;
   /** where the admin API's token is kept (null when it came from the config) */
   adminTokenFile: string | null;
   store: SqliteStore;
@@ -89,7 +93,15 @@ export function adminToken(config: Config): { token: string; file: string | null
 
 export async function startHubService(
   config: Config,
-  deps: { logger: Logger; clock?: Clock; pbx?: PbxPort; directory?: Directory; calendarSources?: readonly CalendarSource[] },
+  deps: {
+    logger: Logger;
+    clock?: Clock;
+    pbx?: PbxPort;
+    directory?: Directory;
+    calendarSources?: readonly CalendarSource[];
+    /** OTA tuning (tests, bench): tick, deadlines, concurrency */
+    ota?: Partial<Pick<OtaServiceOptions, 'tickMs' | 'flushMs' | 'deviceTimeoutMs' | 'concurrency' | 'minFinished' | 'chunkSize' | 'chunkQos'>>;
+  },
 ): Promise<HubService> {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -99,10 +111,13 @@ export async function startHubService(
   let api: AdminApi | null = null;
   let hub: Hub | null = null;
   let calendars: CalendarSync | null = null;
+  let ota: OtaService | null = null;
   let pbxStarted: PbxPort | null = null;
   let mqttUrl = config.mqttUrl;
   let password = config.mqttPassword ?? '';
   try {
+    // OTA (issue 8): a bad key path stops the hub before anything listens
+    const otaKey = config.otaPublicKey ? loadOtaPublicKey(config.otaPublicKey) : null;
     const resolved = deps.directory
       ? { directory: deps.directory, version: store.saveDirectory(deps.directory.data, 'startup', clock.now()).version }
       : await directoryFromStore(config, store, clock.now());
@@ -139,6 +154,21 @@ export async function startHubService(
     });
     await hub.start();
     const started = hub;
+    // OTA rollouts (issue 8): its own MQTT link under the hub's identity
+    ota = new OtaService({
+      ...deps.ota,
+      mqttUrl,
+      mqttPassword: password,
+      store,
+      dataDir: config.dataDir,
+      directory: () => started.directory,
+      fleet: started.fleet,
+      publicKey: otaKey,
+      clock,
+      logger: logger.child('ota'),
+    });
+    await ota.start();
+    const otaService = ota;
     const sources = deps.calendarSources ?? (config.calendars ? createCalendarSources(readCalendarSpecs(config.calendars, started.directory)) : []);
     if (sources.length) {
       calendars = new CalendarSync({
@@ -161,13 +191,14 @@ export async function startHubService(
     if (config.apiPort !== null) {
       const { token, file } = adminToken(config);
       tokenFile = file;
-      api = new AdminApi({ hub: started, token, host: config.host, port: config.apiPort, logger: logger.child('api'), ...(calendarSync ? { calendars: () => calendarSync.status() } : {}) });
+      api = new AdminApi({ hub: started, ota: otaService, token, host: config.host, port: config.apiPort, logger: logger.child('api'), ...(calendarSync ? { calendars: () => calendarSync.status() } : {}) });
       await api.start();
     }
     return {
       hub: started,
       broker,
       api,
+      ota: otaService,
       calendars: calendarSync,
       adminTokenFile: tokenFile,
       store,
@@ -181,6 +212,7 @@ export async function startHubService(
         await api?.stop();
         await calendarSync?.stop();
         await autoReplies?.stop();
+        await otaService.stop();
         await started.stop();
         await pbx.stop?.();
         await broker?.stop();
@@ -190,6 +222,7 @@ export async function startHubService(
   } catch (err) {
     await api?.stop().catch(() => {});
     await calendars?.stop().catch(() => {});
+    await ota?.stop().catch(() => {});
     await hub?.stop().catch(() => {});
     await pbxStarted?.stop?.().catch(() => {});
     await broker?.stop().catch(() => {});

@@ -19,6 +19,7 @@ import {
   AdminPeak,
   decodeValue,
   MAX_ADMIN_BODY_BYTES,
+  MAX_OTA_IMAGE_BYTES,
   OmstilError,
   type Schema,
   ROUTE_PATH,
@@ -36,9 +37,14 @@ import { answerRoute } from './route-endpoint.js';
 import { FLEET_PATH, FleetPage } from '../fleet/fleet-page.js';
 import { FleetWaiters, MAX_WAIT_SECONDS } from '../fleet/fleet-waiters.js';
 import { defaultUiDir } from '../../simulator/main.js';
+import { OtaError } from '../ota/ota-error.js';
+import type { OtaService } from '../ota/ota-service.js';
+import { otaRolloutQuery } from '../ota/rollout-query.js';
 
 export interface AdminApiOptions {
   hub: Hub;
+  /** OTA rollouts (issue 8): /api/v1/ota/rollouts */
+  ota?: OtaService;
   /** per-calendar sync status (PR-3), when calendar sync runs */
   calendars?: () => unknown[];
   token: string;
@@ -64,7 +70,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   internal: 500,
 };
 
-type Handler = (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<unknown>;
+type Handler = (m: RegExpExecArray, body: () => Promise<unknown>, url: URL, raw: (limit: number) => Promise<Buffer>) => Promise<unknown>;
 
 export class AdminApi {
   private server: Server | null = null;
@@ -147,6 +153,16 @@ export class AdminApi {
       if (after !== null) await this.fleetWaiters.wait(Number(after), Number(wait) * 1000);
       return hub.fleet.snapshot(hub.now());
     });
+    // ── OTA rollouts (issue 8; broker/ota/) ──
+    // POST: the body is the signed image (application/octet-stream), checked with the hub's key;
+    // ?canary=5&then=100&maxFailureRate=0.2&allowDowngrade=1
+    const ota = opts.ota;
+    if (ota) {
+      route('POST', '/ota/rollouts', async (_m, _b, url, raw) => ota.startRollout(await raw(MAX_OTA_IMAGE_BYTES), otaRolloutQuery(url.searchParams)));
+      route('GET', '/ota/rollouts', async () => ota.list());
+      route('GET', '/ota/rollouts/:id', async (m) => ota.get(m[1]!));
+      route('POST', '/ota/rollouts/:id/halt', async (m) => ota.halt(m[1]!));
+    }
     // calendar sync per calendar: last sync, last error, entries that could not be read
     route('GET', '/calendars', async () => opts.calendars?.() ?? []);
     // the routing endpoint (PH-4): who answers this number now, or at ?at=
@@ -230,9 +246,13 @@ export class AdminApi {
         res.setHeader('allow', matches.map((r) => r.method).join(', '));
         return fail(new OmstilError('invalid-payload', `${req.method} is not allowed here`, { field: 'method' }), 405);
       }
-      const data = await route.handler(route.path.exec(url.pathname)!, () => readJson(req), url);
+      const data = await route.handler(route.path.exec(url.pathname)!, () => readJson(req), url, (limit) => readRaw(req, limit));
       send(200, data);
     } catch (err) {
+      if (err instanceof OtaError) {
+        this.opts.logger.info('admin request refused', { method: req.method, path: url.pathname, code: err.code });
+        return send(err.status, { ok: false, error: err.toBody() });
+      }
       if (err instanceof OmstilError) {
         this.opts.logger.info('admin request refused', { method: req.method, path: url.pathname, code: err.code, rule: err.rule });
         return fail(err);
@@ -241,6 +261,20 @@ export class AdminApi {
       fail(new OmstilError('internal', 'internal error; the hub has logged it'));
     }
   }
+}
+
+/** The body as bytes (an OTA image); OtaError 413 past `limit`. */
+async function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new OtaError('payload-too-large', `body is over the limit of ${limit} bytes`, 413);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new OtaError('payload-too-large', `body is over the limit of ${limit} bytes`, 413);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

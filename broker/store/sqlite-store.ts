@@ -11,7 +11,8 @@ import type { BroadcastRecord } from '../state/broadcast-record.js';
 import type { DeptRecord } from '../state/dept-record.js';
 import type { MessageRecord } from '../state/message-record.js';
 import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
-import type { JournalEntry, Store, StoredDirectory } from './store.js';
+import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
+import type { JournalEntry, Store, StoredDirectory, StoredRollout } from './store.js';
 
 /** Migrations in order; index + 1 is the schema version (PRAGMA user_version). Never edit one that shipped. */
 const MIGRATIONS: string[] = [
@@ -59,6 +60,21 @@ const MIGRATIONS: string[] = [
      expires TEXT NOT NULL,
      body TEXT NOT NULL
    );`,
+  // 5: OTA rollouts (issue 8): the rollout (its order and stages) and every device's state in
+  // it, so a restarted hub carries on. `state` repeats the body's field for queries.
+  `CREATE TABLE ota_rollout (
+     rollout_id TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE ota_device (
+     rollout_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     state TEXT NOT NULL,
+     body TEXT NOT NULL,
+     PRIMARY KEY (rollout_id, device_id)
+   );`,
 ];
 
 export interface SqliteStoreOptions {
@@ -75,6 +91,8 @@ export class SqliteStore implements Store {
   private readonly upsertMessage: Database.Statement;
   private readonly upsertBroadcast: Database.Statement;
   private readonly append: Database.Statement;
+  private readonly upsertRollout: Database.Statement;
+  private readonly upsertOtaDevice: Database.Statement;
 
   /** where the database lives (':memory:' for none) */
   readonly file: string;
@@ -107,6 +125,12 @@ export class SqliteStore implements Store {
       'INSERT INTO broadcast (broadcast_id, rev, expires, body) VALUES (?, ?, ?, ?) ON CONFLICT(broadcast_id) DO UPDATE SET rev = excluded.rev, expires = excluded.expires, body = excluded.body',
     );
     this.append = this.db.prepare('INSERT INTO journal (at, actor, op, detail) VALUES (?, ?, ?, ?)');
+    this.upsertRollout = this.db.prepare(
+      'INSERT INTO ota_rollout (rollout_id, state, created_at, body) VALUES (?, ?, ?, ?) ON CONFLICT(rollout_id) DO UPDATE SET state = excluded.state, body = excluded.body',
+    );
+    this.upsertOtaDevice = this.db.prepare(
+      'INSERT INTO ota_device (rollout_id, device_id, state, body) VALUES (?, ?, ?, ?) ON CONFLICT(rollout_id, device_id) DO UPDATE SET state = excluded.state, body = excluded.body',
+    );
   }
 
   get schemaVersion(): number {
@@ -196,6 +220,23 @@ export class SqliteStore implements Store {
       const info = this.db.prepare('INSERT INTO directory (imported_at, source, body) VALUES (?, ?, ?)').run(at.toISOString(), source, body);
       this.append.run(at.toISOString(), source, 'import-directory', JSON.stringify({ version: Number(info.lastInsertRowid) }));
       return { version: Number(info.lastInsertRowid), changed: true };
+    })();
+  }
+
+  loadRollouts(): StoredRollout[] {
+    const rows = this.db.prepare('SELECT rollout_id, body FROM ota_rollout ORDER BY created_at, rollout_id').all() as { rollout_id: string; body: string }[];
+    const devices = this.db.prepare('SELECT body FROM ota_device WHERE rollout_id = ? ORDER BY device_id');
+    return rows.map((r) => ({
+      record: JSON.parse(r.body) as RolloutRecord,
+      devices: (devices.all(r.rollout_id) as { body: string }[]).map((d) => JSON.parse(d.body) as RolloutDevice),
+    }));
+  }
+
+  saveRollout(record: RolloutRecord, devices: readonly RolloutDevice[], entry?: JournalEntry): void {
+    this.db.transaction(() => {
+      this.upsertRollout.run(record.id, record.state, record.createdAt, JSON.stringify(record));
+      for (const d of devices) this.upsertOtaDevice.run(record.id, d.deviceId, d.state, JSON.stringify(d));
+      if (entry) this.append.run(entry.at, entry.actor, entry.op, JSON.stringify(entry.detail ?? null));
     })();
   }
 

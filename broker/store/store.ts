@@ -4,6 +4,7 @@ import type { BroadcastRecord } from '../state/broadcast-record.js';
 import type { DeptRecord } from '../state/dept-record.js';
 import type { MessageRecord } from '../state/message-record.js';
 import type { PersonRecord } from '../state/person-record.js';
+import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
 
 export interface JournalEntry {
   at: string;
@@ -18,6 +19,12 @@ export interface StoredDirectory {
   data: DirectoryData;
   source: string;
   importedAt: string;
+}
+
+/** An OTA rollout and every device's state in it (issue 8). */
+export interface StoredRollout {
+  record: RolloutRecord;
+  devices: RolloutDevice[];
 }
 
 export interface Store {
@@ -38,5 +45,9 @@ export interface Store {
   directoryVersion(): number;
   /** Stores a new directory version unless it equals the one in force; idempotent. */
   saveDirectory(data: DirectoryData, source: string, at: Date): { version: number; changed: boolean };
+  /** OTA: every rollout, oldest first, with its devices. */
+  loadRollouts(): StoredRollout[];
+  /** OTA: writes a rollout and the given devices' records (and a journal entry) in one transaction. */
+  saveRollout(record: RolloutRecord, devices: readonly RolloutDevice[], entry?: JournalEntry): void;
   close(): void;
 }

@@ -36,6 +36,7 @@ t('defaults, with an empty environment', () => {
     sync: 'full',
     allowObservers: true,
     logLevel: 'info',
+    otaPublicKey: null,
     simPhones: null,
     simKiosks: null,
   } satisfies Config);
@@ -93,6 +94,7 @@ t('every environment variable sets its key', () => {
       OMSTIL_PBX_USER: 'omstil',
       OMSTIL_PBX_SECRET: 'hemmelig',
       OMSTIL_PBX_RECONCILE_SECONDS: '10',
+      OMSTIL_OTA_PUBLIC_KEY: '/etc/omstil/keys',
     },
   });
   assert.equal([c.calendars, c.calendarPollSeconds], ['/etc/omstil/calendars.json', 120]);
@@ -104,7 +106,8 @@ t('every environment variable sets its key', () => {
     { host: c.host, mqttPort: c.mqttPort, wsPort: c.wsPort, httpPort: c.httpPort, apiPort: c.apiPort, adminToken: c.adminToken, mqttUrl: c.mqttUrl, mqttPassword: c.mqttPassword, dataDir: c.dataDir, directory: c.directory, sync: c.sync, allowObservers: c.allowObservers, logLevel: c.logLevel },
     { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, apiPort: null, adminToken: 'a-long-enough-admin-token', mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
   );
-  assert.is(Object.keys(ENV).length, 21, 'a new variable needs a line above');
+  assert.is(c.otaPublicKey, '/etc/omstil/keys');
+  assert.is(Object.keys(ENV).length, 22, 'a new variable needs a line above');
 });
 
 t('OMSTIL_WS_PORT=off disables the WebSocket listener (null)', () => {

@@ -7,7 +7,7 @@ import { ConfigError, ENV, loadConfig, type Config } from '../../broker/config.j
 import { CalendarConfigError } from '../../broker/calendar/calendar-config.js';
 import { DirectoryError } from '../../broker/directory/directory.js';
 import { openStore, resolveDirectory, startHubService } from '../../broker/main.js';
-import { createLogger, type Logger } from '../../protocol/index.js';
+import { createLogger, systemClock, type Logger } from '../../protocol/index.js';
 import { startSimulation } from '../../simulator/main.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
 import { createPbx } from '../../broker/pbx/create-pbx.js';
@@ -25,6 +25,10 @@ import { buildImage, ImageError, isVersion, verifyImage, type ImageKind, type Ma
 import { KeyError, readPrivateKey, readPublicKey, writeKeyPair } from '../../firmware/image/image-keys.js';
 import { ArchiveError, packFiles, unpackFiles } from '../../firmware/image/file-archive.js';
 import { FirmwareFolderError, readFirmwareFolder } from '../../firmware/image/firmware-folder.js';
+import { registerFlashCommand } from './flash-command.js';
+import { startSerialSimulation } from '../../simulator/serial/main.js';
+import { SerialSimError } from '../../simulator/serial/serial-sim.js';
+import { registerOtaCommand } from './ota-command.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
 
@@ -71,6 +75,7 @@ function configFrom(o: Record<string, unknown>): Config {
       pbx: o.pbx,
       pbxUrl: o.pbxUrl,
       pbxEvents: o.pbxEvents,
+      otaPublicKey: o.otaKey,
     },
   });
 }
@@ -111,7 +116,8 @@ function apiOptions(cmd: Command): Command {
   return cmd
     .option('--api-port <port>', 'admin API port (default 8090)', int)
     .option('--no-api-port', 'no admin API')
-    .option('--calendars <file>', 'calendars file (JSON): which CalDAV, ICS or Microsoft Graph calendar belongs to whom (PR-3)');
+    .option('--calendars <file>', 'calendars file (JSON): which CalDAV, ICS or Microsoft Graph calendar belongs to whom (PR-3)')
+    .option('--ota-key <path>', 'omstil-signing.pub (or its folder): the key OTA images must be signed with (`omstil ota`)');
 }
 
 const program = new Command('omstil')
@@ -188,15 +194,44 @@ common(program.command('sim'))
   .option('--http-port <port>', 'device UI port (default 8080)', int)
   .option('--phones <n>', 'simulated phones (default: all in the directory)', int)
   .option('--kiosks <n>', 'simulated kiosks (default: all in the directory)', int)
+  .option('--serial [n]', 'instead: n devices (default 1) IT flashes over serial, each on a socat pty pair; prints the ports for `omstil flash --port`', int)
+  .option('--baud <rate>', 'with --serial: the line rate the devices\' bootloaders pace to (8N1)', int, 115200)
+  .option('--key <dir>', 'with --serial: folder with omstil-signing.pub, the key the devices trust')
   .addHelpText('after', '\nThe simulated PBX runs inside the hub process: use `omstil up` to place calls.')
   .action(async (o: Record<string, unknown>) => {
     const config = configFrom(o);
     const logger = loggerFor(config);
     const directory = await resolveDirectory(config);
+    if (o.serial !== undefined) return simSerial(o, config, directory, logger);
     const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks });
     onStop(() => sim.stop());
     process.stdout.write([`omstil sim is up: ${sim.fleet.phones.length} phones, ${sim.fleet.kiosks.length} kiosks`, line('devices', `${sim.bridge.url}/`)].join('\n') + '\n');
   });
+
+/** `omstil sim --serial [n]`: devices with a serial bootloader on pty pairs (docs/firmware.md, "Flashing over serial"). */
+async function simSerial(o: Record<string, unknown>, config: Config, directory: Directory, logger: Logger): Promise<void> {
+  if (!o.key) throw new CliError('--serial needs --key DIR: the folder with omstil-signing.pub, which the devices check images against');
+  const publicKey = readPublicKey(o.key as string);
+  const count = o.serial === true ? 1 : (o.serial as number);
+  if (count < 1) throw new CliError('--serial: give at least 1 device');
+  let sim;
+  try {
+    sim = await startSerialSimulation({ directory, mqttUrl: config.mqttUrl!, count, baud: o.baud as number, publicKey, dataDir: config.dataDir, clock: systemClock, logger });
+  } catch (err) {
+    if (err instanceof SerialSimError) throw new CliError(err.message);
+    throw err;
+  }
+  onStop(() => sim.stop());
+  const width = Math.max(...sim.ports.map((p) => p.deviceId.length), 8);
+  process.stdout.write(
+    [
+      `omstil sim is up: ${sim.ports.length} device${sim.ports.length === 1 ? '' : 's'} on serial lines at ${o.baud as number} baud (8N1), reporting to ${config.mqttUrl}`,
+      ...sim.ports.map((p) => `  ${p.deviceId.padEnd(width)}  ${p.hostPath}`),
+      `Flash one with: omstil flash --port ${sim.ports[0]?.hostPath ?? 'PORT'} IMAGE`,
+      'Press Ctrl+C to stop.',
+    ].join('\n') + '\n',
+  );
+}
 
 program
   .command('demo-directory')
@@ -413,6 +448,9 @@ function parseLocalTime(text: string): Date {
   if (Number.isNaN(at.getTime())) throw new CliError(`--at: not a time: ${text} (use e.g. 2026-12-25T10:00)`);
   return at;
 }
+
+registerFlashCommand(program);
+registerOtaCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number };
