@@ -33,14 +33,20 @@ const TYPES: Record<string, string> = {
 
 export class LocalBridge {
   private readonly cores = new Map<string, DeviceCore>();
+  /** open screens per device: a replaced core (a simulated device rebooted) closes them, and they reconnect to the new one */
+  private readonly screens = new Map<string, Set<WebSocket>>();
   private server: http.Server | null = null;
   private wss: WebSocketServer | null = null;
   url = '';
 
   constructor(private readonly opts: LocalBridgeOptions) {}
 
+  /** Serves a device's screens from this core; a new core for the same device (after a reboot) takes over. */
   add(core: DeviceCore): void {
+    const before = this.cores.get(core.deviceId);
     this.cores.set(core.deviceId, core);
+    // as on a real device, a reboot drops the screen's connection; the screen reconnects by itself
+    if (before && before !== core) for (const ws of this.screens.get(core.deviceId) ?? []) ws.close(1012, 'device restarting');
   }
 
   async start(): Promise<void> {
@@ -91,7 +97,13 @@ export class LocalBridge {
     };
     send({ t: 'view', view: core.view() });
     const off = core.onView((view) => send({ t: 'view', view }));
-    ws.on('close', off);
+    let open = this.screens.get(core.deviceId);
+    if (!open) this.screens.set(core.deviceId, (open = new Set()));
+    open.add(ws);
+    ws.on('close', () => {
+      off();
+      open.delete(ws);
+    });
     ws.on('message', async (data) => {
       let raw: unknown;
       try {

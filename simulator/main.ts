@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Directory } from '../broker/directory/directory.js';
 import { LocalBridge } from '../firmware/local-bridge.js';
 import { systemClock, type Clock, type Logger } from '../protocol/index.js';
-import { SimFleet } from './sim-fleet.js';
+import { SimFleet, type SimFleetOta } from './sim-fleet.js';
 import type { SimulatedPbx } from './simulated-pbx.js';
 
 export interface Simulation {
@@ -35,6 +35,8 @@ export async function startSimulation(opts: {
   kiosks?: number | null;
   uiDir?: string;
   onProgress?: (e: { state: 'connecting'; done: number; total: number }) => void;
+  /** devices with A/B slots that take updates over the air (`omstil ota`) */
+  ota?: SimFleetOta;
 }): Promise<Simulation> {
   const fleet = new SimFleet({
     directory: opts.directory,
@@ -45,10 +47,13 @@ export async function startSimulation(opts: {
     ...(opts.kiosks != null ? { kiosks: opts.kiosks } : {}),
     ...(opts.pbx ? { pbx: opts.pbx } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.ota ? { ota: opts.ota } : {}),
   });
   const bridge = new LocalBridge({ host: opts.host, port: opts.httpPort, uiDir: opts.uiDir ?? defaultUiDir(), logger: opts.logger.child('bridge') });
   await fleet.start();
   for (const core of fleet.cores.values()) bridge.add(core);
+  // a device that reboots into a new slot runs a new core: its screens follow it
+  for (const device of fleet.devices.values()) device.onCore((core) => bridge.add(core));
   await bridge.start();
   return {
     fleet,

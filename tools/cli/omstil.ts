@@ -26,7 +26,10 @@ import { KeyError, readPrivateKey, readPublicKey, writeKeyPair } from '../../fir
 import { ArchiveError, packFiles, unpackFiles } from '../../firmware/image/file-archive.js';
 import { FirmwareFolderError, readFirmwareFolder } from '../../firmware/image/firmware-folder.js';
 import { registerFlashCommand } from './flash-command.js';
-import { startSerialSimulation } from '../../simulator/serial/main.js';
+import { SIM_BOOT_VERSION, startSerialSimulation } from '../../simulator/serial/main.js';
+import type { SimFleetOta } from '../../simulator/sim-fleet.js';
+import { loadOtaPublicKey } from '../../broker/ota/ota-key.js';
+import type { KeyObject } from 'node:crypto';
 import { SerialSimError } from '../../simulator/serial/serial-sim.js';
 import { registerOtaCommand } from './ota-command.js';
 
@@ -141,7 +144,8 @@ pbxOptions(apiOptions(common(program.command('up'))))
     const hub = await startHubService(config, { logger, pbx });
     let sim;
     try {
-      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx: simulated, phones: config.simPhones, kiosks: config.simKiosks });
+      const ota = simOta(config.otaPublicKey ? loadOtaPublicKey(config.otaPublicKey) : null, config.dataDir);
+      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx: simulated, phones: config.simPhones, kiosks: config.simKiosks, ...(ota ? { ota } : {}) });
     } catch (err) {
       await hub.stop();
       throw err;
@@ -168,6 +172,7 @@ pbxOptions(apiOptions(common(program.command('up'))))
       ...sim.fleet.kiosks.slice(0, 1).map((k) => line('reception', sim.bridge.kioskUrl(k.deviceId))),
       line('devices', `${sim.bridge.url}/`, 'every simulated phone and kiosk'),
       ...apiLines(hub),
+      ...(config.otaPublicKey ? [line('ota', `omstil ota IMAGE --data-dir ${config.dataDir}`, 'the simulated devices have A/B slots and take images signed with --ota-key')] : []),
       line('database', hub.dbFile),
       'Press Ctrl+C to stop.',
     ];
@@ -196,17 +201,23 @@ common(program.command('sim'))
   .option('--kiosks <n>', 'simulated kiosks (default: all in the directory)', int)
   .option('--serial [n]', 'instead: n devices (default 1) IT flashes over serial, each on a socat pty pair; prints the ports for `omstil flash --port`', int)
   .option('--baud <rate>', 'with --serial: the line rate the devices\' bootloaders pace to (8N1)', int, 115200)
-  .option('--key <dir>', 'with --serial: folder with omstil-signing.pub, the key the devices trust')
+  .option('--key <dir>', 'folder with omstil-signing.pub, the key the devices trust: with --serial for flashing; without, the simulated devices get A/B slots and take `omstil ota` updates')
   .addHelpText('after', '\nThe simulated PBX runs inside the hub process: use `omstil up` to place calls.')
   .action(async (o: Record<string, unknown>) => {
     const config = configFrom(o);
     const logger = loggerFor(config);
     const directory = await resolveDirectory(config);
     if (o.serial !== undefined) return simSerial(o, config, directory, logger);
-    const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks });
+    const ota = simOta(o.key ? readPublicKey(o.key as string) : null, config.dataDir);
+    const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks, ...(ota ? { ota } : {}) });
     onStop(() => sim.stop());
     process.stdout.write([`omstil sim is up: ${sim.fleet.phones.length} phones, ${sim.fleet.kiosks.length} kiosks`, line('devices', `${sim.bridge.url}/`)].join('\n') + '\n');
   });
+
+/** Simulated devices with A/B slots under the data dir that trust `publicKey`: they take `omstil ota` updates (docs/firmware.md). */
+function simOta(publicKey: KeyObject | null, dataDir: string): SimFleetOta | undefined {
+  return publicKey ? { publicKey, bootDir: path.join(dataDir, 'sim-devices'), bootVersion: SIM_BOOT_VERSION } : undefined;
+}
 
 /** `omstil sim --serial [n]`: devices with a serial bootloader on pty pairs (docs/firmware.md, "Flashing over serial"). */
 async function simSerial(o: Record<string, unknown>, config: Config, directory: Directory, logger: Logger): Promise<void> {

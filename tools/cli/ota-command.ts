@@ -179,6 +179,11 @@ async function ota(file: string, o: OtaOptions): Promise<number> {
     const payload = { stage: `stage ${r.stage + 1}/${r.stages.length} (${r.stages[r.stage]}%)`, confirmed: r.counts.confirmed ?? 0, failed: r.failed, fetching: (r.counts.offered ?? 0) + (r.counts.downloading ?? 0) };
     if (tty) {
       if (barStage !== r.stage) {
+        if (ui.bar && barStage >= 0) {
+          // the stage ended between two polls: show it whole before the next one's bar
+          const end = r.stageEnds[barStage] ?? size;
+          ui.bar.update(end, { stage: `stage ${barStage + 1}/${r.stages.length} (${r.stages[barStage]}%)`, confirmed: Math.min(payload.confirmed, end), failed: r.failed, fetching: 0 });
+        }
         ui.bar?.stop();
         const bar = new cliProgress.SingleBar(
           { stream: process.stderr, format: ' {stage} [{bar}] {value}/{total} finished | {confirmed} confirmed, {failed} failed, {fetching} fetching', hideCursor: true, clearOnComplete: false },
