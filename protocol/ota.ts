@@ -39,6 +39,8 @@ export const OtaOffer = z.strictObject({
   /** SHA-256 of the whole image file */
   sha256: Hex64,
   chunkSize: z.int().check(z.minimum(MIN_OTA_CHUNK), z.maximum(MAX_OTA_CHUNK)),
+  /** IT rolls the fleet back on purpose (`omstil ota --allow-downgrade`): the device takes an image older than it runs */
+  allowDowngrade: z.optional(z.boolean()),
   at: IsoTime,
 });
 export type OtaOffer = z.infer<typeof OtaOffer>;

@@ -439,7 +439,7 @@ export class OtaService {
     }
     const img = r.record.image;
     for (const id of fx.offers) {
-      const offer: OtaControl = { job: r.id, version: img.version, size: img.size, sha256: img.sha256, chunkSize: img.chunkSize, at: now };
+      const offer: OtaControl = { job: r.id, version: img.version, size: img.size, sha256: img.sha256, chunkSize: img.chunkSize, ...(r.record.allowDowngrade ? { allowDowngrade: true } : {}), at: now };
       this.send(buildTopic({ kind: 'device-ota', deviceId: id, part: 'offer' }), JSON.stringify(offer));
     }
     for (const id of fx.cancels) this.send(buildTopic({ kind: 'device-ota', deviceId: id, part: 'offer' }), JSON.stringify({ job: r.id, cancel: true } satisfies OtaControl));

@@ -401,7 +401,7 @@ export class OtaClient implements CoreExtension {
         return;
       }
       this.phase = 'installing';
-      const res = await installer.install(bytes);
+      const res = await installer.install(bytes, o.allowDowngrade ? { allowDowngrade: true } : {});
       if (gen !== this.gen) return;
       if (!res.ok) {
         await staging.clear();

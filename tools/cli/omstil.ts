@@ -189,7 +189,8 @@ pbxOptions(apiOptions(common(program.command('hub'))))
     const config = configFrom(o);
     const hub = await startHubService(config, { logger: loggerFor(config) });
     onStop(() => hub.stop());
-    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), ...apiLines(hub), line('database', hub.dbFile)];
+    const ota = config.otaPublicKey && hub.api ? [line('ota', `omstil ota IMAGE --data-dir ${config.dataDir}`, `rollouts of images signed with the key in ${config.otaPublicKey}`)] : [];
+    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), ...apiLines(hub), ...ota, line('database', hub.dbFile)];
     process.stdout.write(out.join('\n') + '\n');
   });
 

@@ -297,6 +297,11 @@ t('an install that cannot write its slot is failed storage; a refused version is
   assert.is(hub.last('phone-anna')?.state, 'refused');
   assert.is(hub.last('phone-anna')?.error?.code, 'downgrade');
   assert.is(sha256(installer.installs[1]!), sha256(old));
+  // IT rolls back on purpose: the offer says so, and the same image is taken
+  await hub.offer('phone-anna', { ...offerOf('job-back', '0.9.0', old, 512), allowDowngrade: true }, old);
+  await waitFor(finalState('phone-anna', 'job-back'), 'the final report');
+  assert.is(hub.last('phone-anna')?.state, 'rebooting', 'installed, on its way into the older image');
+  await waitFor(() => installer.reboots === 1 || null, 'the reboot into it');
 });
 
 t.run();

@@ -166,10 +166,10 @@ export class FakeInstaller implements Installer {
     return this.version;
   }
 
-  async install(image: Uint8Array): Promise<InstallResult> {
+  async install(image: Uint8Array, opts: { allowDowngrade?: boolean } = {}): Promise<InstallResult> {
     this.installs.push(Buffer.from(image));
     if (this.fail) return this.fail;
-    const r = verifyImage(image, this.publicKey, { kind: this.kind, currentVersion: this.version, bootVersion: this.bootVersion });
+    const r = verifyImage(image, this.publicKey, { kind: this.kind, currentVersion: this.version, bootVersion: this.bootVersion, allowDowngrade: opts.allowDowngrade ?? false });
     if (!r.ok) return { ok: false, code: r.code, message: r.message };
     return { ok: true, version: r.manifest.version, slot: 'b' };
   }
