@@ -83,8 +83,9 @@ test('up says the simulated devices take updates; ota rolls 0.2.0 out to every p
 
   const list = await waitFor(async () => {
     const f = await fleet();
-    return f.devices.filter((d) => d.kind === 'phone' && d.state === 'online').every((d) => d.fw === '0.2.0') ? f : null;
-  }, 'every phone on 0.2.0 in the fleet', 10_000);
+    // the status (fw) and the rollout's progress reach the fleet by different roads: wait for both
+    return f.devices.filter((d) => d.kind === 'phone' && d.state === 'online').every((d) => d.fw === '0.2.0' && d.update?.state === 'confirmed') ? f : null;
+  }, 'every phone on 0.2.0 and confirmed in the fleet', 10_000);
   const phones = list.devices.filter((d) => d.kind === 'phone' && d.state === 'online');
   assert.is(phones.length, 4);
   for (const d of phones) assert.is(d.update?.state, 'confirmed', d.deviceId);
