@@ -20,13 +20,14 @@ import { CallPresence } from './pbx/call-presence.js';
 import type { PbxPort } from './pbx/pbx-port.js';
 import { PbxSync, type PbxStatus } from './pbx/pbx-sync.js';
 import { applyCommand, type Actor, type Command } from './policy/commands.js';
+import { messageAudience } from './policy/escalation.js';
 import type { PolicyState } from './policy/policy-state.js';
 import { nextDue, refresh } from './policy/refresh.js';
 import { resolveCall, type CallResolution } from './policy/resolve-call.js';
 import { actorForDevice, requestToCommand } from './requests/handle-request.js';
 import { broadcastActive, byStart, type BroadcastRecord } from './state/broadcast-record.js';
 import { initialDeptRecord, type DeptRecord } from './state/dept-record.js';
-import type { MessageRecord } from './state/message-record.js';
+import { escalationsOf, messageJournal, type MessageRecord } from './state/message-record.js';
 import { initialRecord, activeDiversion, type PersonRecord } from './state/person-record.js';
 import { broadcastList, deptPublic, deviceConfig, personOwn, personPublic } from './state/projections.js';
 import type { Store } from './store/store.js';
@@ -146,22 +147,28 @@ export class Hub {
     return this.messages.get(id) ?? this.opts.store.message(id) ?? undefined;
   }
 
-  /** AS-4: the open messages a person's own topic shows: for them and for the groups they are a member of. */
+  /**
+   * AS-4: the open messages a person's own topic shows: for them, for the groups they are a
+   * member of, and those escalated to them or to one of those groups.
+   */
   messagesOf(personId: string): MessageRecord[] {
     const idx = this.indexMessages();
-    const out = [...(idx.byRecipient.get(personId) ?? [])];
-    for (const g of idx.groupsOf.get(personId) ?? []) out.push(...(idx.byRecipient.get(g) ?? []));
-    return out;
+    const out = new Set(idx.byRecipient.get(personId) ?? []);
+    for (const g of idx.groupsOf.get(personId) ?? []) for (const m of idx.byRecipient.get(g) ?? []) out.add(m);
+    return [...out];
   }
 
+  /** open messages by every id that has them: the recipient and each escalation target */
   private indexMessages(): NonNullable<Hub['messageIndex']> {
     if (this.messageIndex) return this.messageIndex;
     const byRecipient = new Map<string, MessageRecord[]>();
     for (const m of this.messages.values()) {
       if (m.status === 'done') continue;
-      const list = byRecipient.get(m.for);
-      if (list) list.push(m);
-      else byRecipient.set(m.for, [m]);
+      for (const key of new Set([m.for, ...escalationsOf(m).map((e) => e.to)])) {
+        const list = byRecipient.get(key);
+        if (list) list.push(m);
+        else byRecipient.set(key, [m]);
+      }
     }
     const groupsOf = new Map<string, string[]>();
     for (const g of this.dir.groups.values()) {
@@ -175,10 +182,9 @@ export class Hub {
     return this.messageIndex;
   }
 
-  /** AS-1: whose own topics show a message: its recipient, or every member of its recipient group. */
+  /** AS-1/AS-4: whose own topics show a message: its recipient (every member of a recipient group) and whoever it escalated to. */
   private audienceOf(m: MessageRecord): readonly string[] {
-    const group = this.dir.groups.get(m.for);
-    return group ? group.members : [m.for];
+    return messageAudience(this.dir, m);
   }
 
   /** PH-4 and friends: who a number reaches now (or at `at`). */
@@ -389,8 +395,10 @@ export class Hub {
       const now = this.opts.clock.now();
       if (!force && now.getTime() < this.due) return;
       const changed = refresh(this.state, now);
-      if (changed.people.length || changed.depts.length) {
-        this.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: { people: changed.people.map((c) => c.personId), depts: changed.depts.map((d) => d.deptId) } });
+      if (changed.people.length || changed.depts.length || changed.messages.length) {
+        // AS-4: escalations are journalled without the caller's data (messageJournal)
+        const messages = changed.messages.length ? { messages: changed.messages.map(messageJournal) } : {};
+        this.commit(changed.people, changed.depts, { at: now.toISOString(), actor: 'hub', op: 'refresh', detail: { people: changed.people.map((c) => c.personId), depts: changed.depts.map((d) => d.deptId), ...messages } }, changed.messages);
       }
       this.publishBroadcasts(); // RT-3: one started or expired
       this.due = nextDue(this.state, now).getTime();

@@ -12,6 +12,24 @@ export interface MessageRow {
   forGroup: string | null;
   /** AS-3: the caller asked for someone else, and it came to me: their name */
   askedFor: string | null;
+  /** AS-4: overdue and escalated: sent on to me (`toMe`: from whom) or on from me (to whom); null: not escalated */
+  escalation: MessageEscalationRow | null;
+}
+
+export interface MessageEscalationRow {
+  level: 1 | 2;
+  /** it came to me by escalation: `name` is who it was for; else `name` is where it went */
+  toMe: boolean;
+  name: string;
+  /** AS-2: the due time it passed */
+  overdueSince: string;
+}
+
+/** AS-4: what an escalated message says on this phone. */
+export function escalationRow(m: CallbackMessage): MessageEscalationRow | null {
+  const e = m.escalation;
+  if (!e) return null;
+  return { level: e.level, toMe: e.toMe, name: e.toMe ? e.fromName : e.toName, overdueSince: e.overdueSince };
 }
 
 /** AS-2: due at or before `now` and not yet called back. */
@@ -34,8 +52,10 @@ export function messageRows(me: PersonOwn | null | undefined, now: Date): Messag
     .map((message) => ({
       message,
       overdue: isOverdue(message, now),
-      forGroup: message.for !== me.personId ? message.forName : null,
+      // AS-4: a message escalated to me names whom it was for in its escalation line instead
+      forGroup: message.for !== me.personId && !message.escalation?.toMe ? message.forName : null,
       askedFor: message.askedFor !== null && message.askedFor !== message.for && message.askedFor !== me.personId ? (message.askedForName ?? message.askedFor) : null,
+      escalation: escalationRow(message),
     }));
 }
 

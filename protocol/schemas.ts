@@ -132,6 +132,27 @@ export const CallbackMessage = z.strictObject({
   /** AS-1, or AS-3 when it went to someone other than who was asked for */
   rule: z.string(),
   status: z.enum(['waiting', 'acknowledged', 'done']),
+  /**
+   * AS-4: the message is overdue (past `due`, not done) and escalated: level 1 to the recipient's
+   * department group, level 2 to their leader. Absent: not escalated.
+   */
+  escalation: z.optional(
+    z.strictObject({
+      level: z.union([z.literal(1), z.literal(2)]),
+      /** the recipient it escalated from (`for`) */
+      from: Id,
+      fromName: z.string(),
+      /** the latest step's target: a function number (level 1) or the leader (level 2) */
+      to: Id,
+      toName: z.string(),
+      /** the due time it passed */
+      overdueSince: IsoTime,
+      /** when the latest step happened */
+      at: IsoTime,
+      /** this phone has the message only because it escalated to it (or its group) */
+      toMe: z.boolean(),
+    }),
+  ),
 });
 export type CallbackMessage = z.infer<typeof CallbackMessage>;
 

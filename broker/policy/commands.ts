@@ -17,7 +17,7 @@ import {
 } from '../../protocol/index.js';
 import { broadcastCurrent, type BroadcastRecord } from '../state/broadcast-record.js';
 import { initialDeptRecord, reviseDept, type ClosureRecord, type DeptRecord } from '../state/dept-record.js';
-import { MESSAGE_STATUS_ORDER, messageJournal, type MessageRecord } from '../state/message-record.js';
+import { escalationsOf, MESSAGE_STATUS_ORDER, messageJournal, type MessageRecord } from '../state/message-record.js';
 import { activeDiversion, initialRecord, revise, type MeetingPrompt, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
 import { availabilityOf } from './availability.js';
 import { callbackDue } from './deadlines.js';
@@ -403,12 +403,18 @@ function takeReply(tx: Change, m: MessageRecord): TakeMessageReply {
   return { id: m.id, for: m.for, forName: tx.base.dir.nameOf(m.for), due: m.due, rule: m.rule };
 }
 
-/** AS-4: who may move a message on: its recipient, a member of its recipient group, or their leader (PR-4). */
-export function mayHandleMessage(state: PolicyState, personId: string, recipient: string): boolean {
+/**
+ * AS-4: who may move a message on: its recipient, a member of its recipient group, or their
+ * leader (PR-4); once it has escalated, also the members of the group it went to (level 1)
+ * and the leader it went to (level 2). Nobody else.
+ */
+export function mayHandleMessage(state: PolicyState, personId: string, m: Pick<MessageRecord, 'for' | 'history'>): boolean {
   const { dir } = state;
+  const recipient = m.for;
   if (personId === recipient || dir.isLeaderOf(personId, recipient)) return true;
   const group = dir.groups.get(recipient);
-  return group !== undefined && group.members.some((m) => m === personId || dir.isLeaderOf(personId, m));
+  if (group !== undefined && group.members.some((x) => x === personId || dir.isLeaderOf(personId, x))) return true;
+  return escalationsOf(m).some((e) => e.to === personId || dir.groups.get(e.to)?.members.includes(personId) === true);
 }
 
 /** AS-4: waiting → acknowledged → done, never back; the same status again changes nothing. */
@@ -422,11 +428,11 @@ function messageStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'me
       text: { da: 'Beskeden findes ikke.', en: 'there is no such message' },
     });
   }
-  if (actor.source === 'phone' && (actor.personId === null || !mayHandleMessage(tx.base, actor.personId, m.for))) {
-    throw new OmstilError('forbidden', `only ${m.for} (or a member of it, or their leader) may change message ${m.id}`, {
+  if (actor.source === 'phone' && (actor.personId === null || !mayHandleMessage(tx.base, actor.personId, m))) {
+    throw new OmstilError('forbidden', `only ${m.for} (or a member of it, or their leader, or whoever it escalated to) may change message ${m.id}`, {
       field: 'args.message',
       rule: 'AS-4',
-      text: { da: 'Kun modtageren af beskeden (eller deres leder) kan ændre den.', en: 'only whoever the message is for (or their leader) can change it' },
+      text: { da: 'Kun modtageren af beskeden (eller deres leder, eller dem den er eskaleret til) kan ændre den.', en: 'only whoever the message is for (or their leader, or whoever it escalated to) can change it' },
     });
   }
   const from = MESSAGE_STATUS_ORDER.indexOf(m.status);

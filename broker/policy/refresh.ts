@@ -1,18 +1,23 @@
 /**
  * Changes that time makes by itself: diversions and absences reach their end (DV-1, PR-1),
- * phone hours open and close (PH-1), closures start and end (PH-3), a new day begins; `nextDue`
+ * phone hours open and close (PH-1), closures start and end (PH-3), a new day begins, an overdue
+ * message escalates to the group, then the leader (AS-4); `nextDue`
  * also names the starts and expiries of broadcasts (RT-3), which the hub republishes. Pure:
  * the hub calls `refresh` when `nextDue` has passed and commits what it returns.
  */
 import { reviseDept, initialDeptRecord, type DeptRecord } from '../state/dept-record.js';
+import type { MessageRecord } from '../state/message-record.js';
 import { revise, type PersonRecord } from '../state/person-record.js';
 import { availabilityOf, deptAnswering, deptHours } from './availability.js';
+import { escalateMessages, nextEscalation } from './escalation.js';
 import { addDays, atLocal, localDate } from './hours/zone.js';
 import type { PolicyState } from './policy-state.js';
 
 export interface Refreshed {
   people: PersonRecord[];
   depts: DeptRecord[];
+  /** AS-4: messages that escalated (rev + 1) */
+  messages: MessageRecord[];
 }
 
 /** Closures and peaks are kept this many days after they end, then dropped. */
@@ -56,7 +61,7 @@ export function refresh(state: PolicyState, at: Date): Refreshed {
       depts.push(reviseDept(rec, { openNow, day: today, closures, peaks }, at));
     }
   }
-  return { people: [...people.values()], depts };
+  return { people: [...people.values()], depts, messages: escalateMessages(state, at) };
 }
 
 /** The next instant at which `refresh` may change something (never later than the next local midnight). */
@@ -87,6 +92,8 @@ export function nextDue(state: PolicyState, at: Date): Date {
     consider(b.start);
     consider(b.expires);
   }
+  // AS-4: an overdue message's next escalation (group, then leader)
+  consider(nextEscalation(state, at)?.toISOString());
   // group numbers with their own hours change people's offers but not their presence: nothing to do here
   return new Date(due);
 }

@@ -30,12 +30,43 @@ export interface MessageRecord {
   /** 'AS-1', or 'AS-3' when it went to someone other than who was asked for */
   rule: string;
   status: MessageStatus;
-  /** AS-4: every status change, oldest first (the taking is the first entry) */
-  history: { at: string; status: MessageStatus; by: string; person: string | null }[];
+  /**
+   * AS-4: the audit trail, oldest first: the taking (the first entry), every status change, and
+   * every escalation (by `hub`, the status unchanged, `escalated` naming the level and to whom).
+   */
+  history: MessageHistoryEntry[];
   updatedAt: string;
 }
 
+/** AS-4: 1 = the recipient's department group, 2 = the recipient's leader */
+export type EscalationLevel = 1 | 2;
+
+export interface MessageHistoryEntry {
+  at: string;
+  status: MessageStatus;
+  by: string;
+  person: string | null;
+  /** AS-4: this entry is an escalation of an overdue message (absent: a status change or the taking) */
+  escalated?: { level: EscalationLevel; to: string };
+}
+
+/** AS-4: one escalation step as the audit trail records it */
+export interface MessageEscalation {
+  level: EscalationLevel;
+  /** a group id (level 1) or a person id (level 2) */
+  to: string;
+  at: string;
+}
+
+/** AS-4: the escalations a message has had, oldest first (read from its audit trail). */
+export function escalationsOf(m: Pick<MessageRecord, 'history'>): MessageEscalation[] {
+  const out: MessageEscalation[] = [];
+  for (const h of m.history) if (h.escalated) out.push({ level: h.escalated.level, to: h.escalated.to, at: h.at });
+  return out;
+}
+
 /** What the journal keeps of a message: who, when, where to, never the caller's data. */
-export function messageJournal(m: MessageRecord): { message: string; for: string; askedFor: string | null; status: MessageStatus; rule: string; due: string; callerInformed: boolean } {
-  return { message: m.id, for: m.for, askedFor: m.askedFor, status: m.status, rule: m.rule, due: m.due, callerInformed: m.callerInformed };
+export function messageJournal(m: MessageRecord): { message: string; for: string; askedFor: string | null; status: MessageStatus; rule: string; due: string; callerInformed: boolean; escalated?: MessageEscalation } {
+  const esc = escalationsOf(m).at(-1);
+  return { message: m.id, for: m.for, askedFor: m.askedFor, status: m.status, rule: m.rule, due: m.due, callerInformed: m.callerInformed, ...(esc ? { escalated: esc } : {}) };
 }

@@ -6,13 +6,14 @@ import type { BroadcastList, CallbackMessage, DeptPublic, DeviceConfig, PersonOw
 import type { Device, Directory } from '../directory/directory.js';
 import { deptHours } from '../policy/availability.js';
 import { closureText } from '../policy/closure-text.js';
+import { escalatedTo } from '../policy/escalation.js';
 import { outsideHoursText } from '../policy/hours/hours-text.js';
 import { localDate } from '../policy/hours/zone.js';
 import { isLongerThanWorkday } from '../policy/hours/workdays.js';
 import type { PolicyState } from '../policy/policy-state.js';
 import { broadcastCurrent, byStart, type BroadcastRecord } from './broadcast-record.js';
 import type { DeptRecord } from './dept-record.js';
-import type { MessageRecord } from './message-record.js';
+import { escalationsOf, type MessageRecord } from './message-record.js';
 import { activeDiversion, type PersonRecord } from './person-record.js';
 
 export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
@@ -76,22 +77,25 @@ export const MAX_OWN_MESSAGES = 200;
 
 /**
  * AS-1/AS-4: the messages a person is to call back: waiting and acknowledged ones for them or
- * for a group they are a member of, oldest due first, at most MAX_OWN_MESSAGES. Done ones are
- * kept at the hub, never shown. Only ever on own topics: caller data is personal (PR-2).
+ * for a group they are a member of, and overdue ones escalated to them or such a group, oldest
+ * due first, at most MAX_OWN_MESSAGES. Done ones are kept at the hub, never shown. Only ever on
+ * own topics: caller data is personal (PR-2).
  */
 export function messagesFor(personId: string, dir: Directory, messages: Iterable<MessageRecord>): CallbackMessage[] {
   const mine: MessageRecord[] = [];
   for (const m of messages) {
     if (m.status === 'done') continue;
-    if (m.for === personId || dir.groups.get(m.for)?.members.includes(personId)) mine.push(m);
+    if (m.for === personId || dir.groups.get(m.for)?.members.includes(personId) || escalatedTo(dir, m, personId)) mine.push(m);
   }
   mine.sort((a, b) => Date.parse(a.due) - Date.parse(b.due) || a.takenAt.localeCompare(b.takenAt) || a.id.localeCompare(b.id));
-  return mine.slice(0, MAX_OWN_MESSAGES).map((m) => callbackMessage(m, dir));
+  return mine.slice(0, MAX_OWN_MESSAGES).map((m) => callbackMessage(m, dir, personId));
 }
 
-/** A message as the recipient's phone shows it (CallbackMessage). */
-export function callbackMessage(m: MessageRecord, dir: Directory): CallbackMessage {
+/** A message as the phone of `viewer` (its recipient, a group member, or whoever it escalated to) shows it (CallbackMessage). */
+export function callbackMessage(m: MessageRecord, dir: Directory, viewer: string | null = null): CallbackMessage {
   const taker = m.takenBy.person ? dir.people.get(m.takenBy.person)?.name : undefined;
+  // AS-4: the latest escalation, and whether this phone has the message because of it
+  const esc = escalationsOf(m).at(-1);
   return {
     id: m.id,
     for: m.for,
@@ -107,6 +111,20 @@ export function callbackMessage(m: MessageRecord, dir: Directory): CallbackMessa
     due: m.due,
     rule: m.rule,
     status: m.status,
+    ...(esc
+      ? {
+          escalation: {
+            level: esc.level,
+            from: m.for,
+            fromName: dir.nameOf(m.for),
+            to: esc.to,
+            toName: dir.nameOf(esc.to),
+            overdueSince: m.due,
+            at: esc.at,
+            toMe: viewer !== null && escalatedTo(dir, m, viewer),
+          },
+        }
+      : {}),
   };
 }
 

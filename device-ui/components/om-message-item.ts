@@ -13,10 +13,12 @@ const RANK = { waiting: 0, acknowledged: 1, done: 2 } as const;
 /**
  * AS-1/AS-4: one message to call back: caller, number, text, who took it and when, the due
  * time (24-hour, Copenhagen) and, when late, "Overskredet"; "Til <fællesnummer>" for a group's
- * message, "Spurgte efter <navn>" when AS-3 sent it to me. "Set" and "Ringet op" send
+ * message, "Spurgte efter <navn>" when AS-3 sent it to me, "Overskredet siden … – eskaleret fra
+ * <navn>" (or "til <gruppe/leder>" on the recipient's phone) once AS-4 escalated it. "Set" and "Ringet op" send
  * `message-status`; a refusal shows as text.
  * data-testid="message" data-message="{id}" data-status="waiting|acknowledged" data-overdue="true|false";
  * inside: "message-caller", "message-number", "message-text", "message-for", "message-asked-for",
+ * "message-escalated" (data-level="1|2", data-to-me="true|false"),
  * "message-taken", "message-due" (data-due), "message-overdue", "message-seen-tag",
  * buttons "message-seen-button" and "message-done-button" (data-state="ready|pending"), "error-text".
  */
@@ -91,6 +93,9 @@ export class OmMessageItem extends LitElement {
         font-size: 0.9em;
         color: var(--om-notice-fg);
       }
+      .route.escalated {
+        color: var(--om-error-fg);
+      }
       .meta {
         font-size: 0.85em;
         color: var(--om-muted-fg);
@@ -135,6 +140,9 @@ export class OmMessageItem extends LitElement {
     const taken = whenText(x.takenAt, this.now, this.language);
     const due = whenText(x.due, this.now, this.language) ?? x.due;
     const err = this._req.state.kind === 'error' ? this._req.state.error : null;
+    // AS-4: overdue and escalated: since when (24-hour, Copenhagen), from or to whom
+    const esc = row.escalation;
+    const since = esc ? whenText(esc.overdueSince, this.now, this.language) : null;
     return html`<article data-testid="message" data-message=${x.id} data-status=${x.status} data-overdue=${row.overdue ? 'true' : 'false'} aria-labelledby="caller">
       <div class="head">
         <h3 id="caller" data-testid="message-caller">${x.callerName}</h3>
@@ -144,6 +152,11 @@ export class OmMessageItem extends LitElement {
       </div>
       ${row.forGroup ? html`<p class="route" data-testid="message-for">${m.messageFor(row.forGroup)}</p>` : nothing}
       ${row.askedFor ? html`<p class="route" data-testid="message-asked-for">${m.messageAskedFor(row.askedFor)}</p>` : nothing}
+      ${esc
+        ? html`<p class="route escalated" data-testid="message-escalated" data-level=${esc.level} data-to-me=${esc.toMe ? 'true' : 'false'}>
+            ${esc.toMe ? m.messageEscalatedFrom(esc.name, since ?? esc.overdueSince) : m.messageEscalatedTo(esc.name, since ?? esc.overdueSince)}
+          </p>`
+        : nothing}
       ${x.text.trim() ? html`<p class="text" data-testid="message-text">${x.text}</p>` : nothing}
       <p class="meta">
         <span class="due" data-testid="message-due" data-due=${x.due} data-overdue=${row.overdue ? 'true' : 'false'}

@@ -121,6 +121,8 @@ export const da: Messages = {
   callerNumber: 'Telefonnummer',
   messageDue: (when) => `Ring op senest ${when}`,
   messageOverdue: (when) => `Fristen var ${when}`,
+  messageEscalatedFrom: (from, since) => `Overskredet siden ${since} – eskaleret fra ${from}`,
+  messageEscalatedTo: (to, since) => `Overskredet siden ${since} – eskaleret til ${to}`,
   overdueTag: 'Overskredet',
   seenTag: 'Set',
   messageSeen: 'Set',

@@ -128,6 +128,8 @@ export const en: Messages = {
   callerNumber: 'Phone number',
   messageDue: (when) => `Call back, due ${when}`,
   messageOverdue: (when) => `Was due ${when}`,
+  messageEscalatedFrom: (from, since) => `Overdue since ${since} – escalated from ${from}`,
+  messageEscalatedTo: (to, since) => `Overdue since ${since} – escalated to ${to}`,
   overdueTag: 'Overdue',
   seenTag: 'Seen',
   messageSeen: 'Seen',

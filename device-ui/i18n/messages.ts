@@ -142,6 +142,10 @@ export interface Messages {
   callerNumber: string;
   messageDue(when: string): string;
   messageOverdue(when: string): string;
+  /** AS-4: an overdue message that came to me by escalation: "Overskredet siden i går kl. 10.00 – eskaleret fra Anna Holm" */
+  messageEscalatedFrom(from: string, since: string): string;
+  /** AS-4: my (or my group's) overdue message went on to a group or a leader */
+  messageEscalatedTo(to: string, since: string): string;
   overdueTag: string;
   seenTag: string;
   messageSeen: string;

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CallbackMessage } from '../../protocol/index.js';
+import { en } from '../../device-ui/i18n/en.js';
+import { msg, whenText } from '../../device-ui/i18n/index.js';
 import { isOverdue, messageCounts, messageRows, takenBy } from '../../device-ui/message-model.js';
 import { own, person, phoneView } from './fixtures.js';
 
@@ -72,6 +74,20 @@ t('who took it: reception for a kiosk, a phone\'s person by name, a system as no
   assert.equal(takenBy({ takenBy: 'Carl Ek' }, view), { kind: 'name', name: 'Carl Ek' });
   assert.equal(takenBy({ takenBy: 'phone-ukendt' }, view), { kind: 'name', name: 'phone-ukendt' });
   assert.equal(takenBy({ takenBy: 'admin:api' }, view), { kind: 'unnamed' });
+});
+
+t('AS-4: an escalated message says from whom on the phone it escalated to, and to whom on the recipient\'s; overdue since its due time, 24-hour Copenhagen', () => {
+  const esc = (toMe: boolean) => ({ level: 1 as const, from: 'anna-holm', fromName: 'Anna Holm', to: 'bs-gruppe', toName: 'Borgerservice, fællesnummer', overdueSince: '2026-11-23T08:30:00.000Z', at: '2026-11-23T08:30:01.000Z', toMe });
+  const mine = own(person('bo-berg'), { messages: [message('m-1', { due: '2026-11-23T08:30:00.000Z', escalation: esc(true) })] });
+  const [row] = messageRows(mine, NOW);
+  assert.equal([row!.overdue, row!.forGroup, row!.escalation], [true, null, { level: 1, toMe: true, name: 'Anna Holm', overdueSince: '2026-11-23T08:30:00.000Z' }]);
+  const since = whenText(row!.escalation!.overdueSince, NOW, 'da')!;
+  assert.match(since, /09\.30/, '24-hour Copenhagen time');
+  assert.is(msg('da').messageEscalatedFrom('Anna Holm', since), `Overskredet siden ${since} – eskaleret fra Anna Holm`);
+  assert.match(en.messageEscalatedFrom('Anna Holm', whenText(row!.escalation!.overdueSince, NOW, 'en')!), /^Overdue since .*09:30 – escalated from Anna Holm$/);
+  const theirs = own(person('anna-holm'), { messages: [message('m-1', { due: '2026-11-23T08:30:00.000Z', escalation: esc(false) })] });
+  assert.equal(messageRows(theirs, NOW)[0]!.escalation, { level: 1, toMe: false, name: 'Borgerservice, fællesnummer', overdueSince: '2026-11-23T08:30:00.000Z' });
+  assert.is(messageRows(own(person('anna-holm'), { messages: [message('m-2')] }), NOW)[0]!.escalation, null, 'not escalated');
 });
 
 t.run();

@@ -120,6 +120,8 @@ const MESSAGE_SAMPLE = {
   due: T1,
   rule: 'AS-3',
   status: 'waiting',
+  // AS-4: overdue and escalated to the recipient's department group
+  escalation: { level: 1, from: 'bo-jensen', fromName: 'Bo Jensen', to: 'bs-gruppe', toName: 'Borgerservice, fællesnummer', overdueSince: T1, at: T1, toMe: true },
 };
 const CALLER_NUMBER_BAD = [MISSING, '', 'abc', '12345', '20304050x', '++4520304050', '-20304050', '+45 2030 4050 6070 8090 1', 20304050, null];
 const CALLER_NUMBER_GOOD = ['20304050', '+4520304050', '20 30-40 50', '123456'];
@@ -256,6 +258,15 @@ const cases: SchemaCase[] = [
       timeRow('messages.0.due', false),
       stringRow('messages.0.rule', false),
       { field: 'messages.0.status', bad: [MISSING, 'open', 'Done', 5, null], good: ['acknowledged', 'done'] },
+      { field: 'messages.0.escalation', bad: [null, 'x', 1], good: [MISSING] },
+      { field: 'messages.0.escalation.level', bad: [MISSING, 0, 3, '1', null], good: [2] },
+      idRow('messages.0.escalation.from', [null]),
+      stringRow('messages.0.escalation.fromName', false),
+      idRow('messages.0.escalation.to', [null]),
+      stringRow('messages.0.escalation.toName', false),
+      timeRow('messages.0.escalation.overdueSince', false),
+      timeRow('messages.0.escalation.at', false),
+      { field: 'messages.0.escalation.toMe', bad: [MISSING, null, 'true', 1], good: [false] },
       { field: 'pbx', bad: [MISSING, null, 'applied'] },
       { field: 'pbx.forward', bad: [MISSING, null, 'done', 'Applied'], good: ['applied'] },
       { field: 'pbx.notice', bad: [MISSING, 'x'], good: [null] },

@@ -431,7 +431,7 @@ t('PR-1 / PH-1: time moves presence: at 15:00 familie goes off-hours with a new 
   assert.is(w.people.get('bo')!.presence, 'off-hours');
   assert.is(w.people.get('bo')!.rev, before + 1);
   assert.is(w.depts.get('familie')!.openNow, false);
-  assert.equal(refresh(w.state, w.now), { people: [], depts: [] }, 'idempotent');
+  assert.equal(refresh(w.state, w.now), { people: [], depts: [], messages: [] }, 'idempotent');
 });
 
 // ---- AS-2 / AS-3 ----
