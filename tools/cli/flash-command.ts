@@ -8,13 +8,12 @@
  * opened, or a transfer that could not finish (timeout, a lost line): run it again to resume.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { FlashEvent } from '../../firmware/flash/flash-session.js';
-import { ImageError, parseImage, verifyImage } from '../../firmware/image/image-format.js';
-import { KeyError, readPublicKey } from '../../firmware/image/image-keys.js';
+import { ImageError, parseImage } from '../../firmware/image/image-format.js';
 // serialport-link loads the native binding only when a port is opened
 import { SerialportLink } from '../../firmware/serial/serialport-link.js';
 import { flashOverLink } from '../../simulator/serial/host-session.js';
+import { imageToSend } from './image-to-send.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -71,37 +70,21 @@ async function flash(file: string, o: FlashOptions): Promise<number> {
   const json = (e: FlashJsonEvent) => process.stdout.write(JSON.stringify(e) + '\n');
   const say = (msg: string) => process.stderr.write(`omstil: ${msg}\n`);
 
-  let image: Buffer;
-  try {
-    image = readFileSync(file);
-  } catch (err) {
-    say(`cannot read ${file}: ${(err as Error).message}`);
-    return 2;
-  }
   const refuse = (code: string, message: string) => {
     if (o.json) json({ state: 'refused', file, code, message });
     else say(`${file} refused (${code}): ${message}`);
     return 1;
   };
-  // never send something that is not an image; with --key, nothing that would not verify
+  const loaded = imageToSend(file, o.key, say);
+  if (!loaded.ok) return loaded.usage ? 2 : refuse(loaded.code, loaded.message);
+  const image = loaded.image;
+  // never send something that is not an image (with --key, imageToSend checked it whole)
   let manifest;
   try {
     manifest = parseImage(image).manifest;
   } catch (err) {
     if (err instanceof ImageError) return refuse(err.code, err.message);
     throw err;
-  }
-  if (o.key) {
-    let publicKey;
-    try {
-      publicKey = readPublicKey(o.key);
-    } catch (err) {
-      if (!(err instanceof KeyError)) throw err;
-      say(err.message);
-      return 2;
-    }
-    const r = verifyImage(image, publicKey);
-    if (!r.ok) return refuse(r.code, r.message);
   }
 
   let link;

@@ -87,34 +87,15 @@ async function ota(file: string, o: OtaOptions): Promise<number> {
   const say = (msg: string) => process.stderr.write(`omstil: ${msg}\n`);
   const json = (e: Record<string, unknown>) => process.stdout.write(JSON.stringify(e) + '\n');
 
-  let image: Buffer;
-  try {
-    image = readFileSync(file);
-  } catch (err) {
-    say(`cannot read ${file}: ${(err as Error).message}`);
-    return 2;
-  }
   const refuse = (code: string, message: string, by: 'key' | 'hub') => {
     if (o.json) json({ state: 'refused', by, file, code, message });
     else say(`${file} refused ${by === 'key' ? 'by --key' : 'by the hub'} (${code}): ${message}`);
     return 1;
   };
-  if (o.key) {
-    const { verifyImage } = await import('../../firmware/image/image-format.js');
-    const { readPublicKey, KeyError } = await import('../../firmware/image/image-keys.js');
-    let key;
-    try {
-      key = readPublicKey(o.key);
-    } catch (err) {
-      if (err instanceof KeyError) {
-        say(err.message);
-        return 2;
-      }
-      throw err;
-    }
-    const v = verifyImage(image, key);
-    if (!v.ok) return refuse(v.code, v.message, 'key');
-  }
+  const { imageToSend } = await import('./image-to-send.js');
+  const loaded = imageToSend(file, o.key, say);
+  if (!loaded.ok) return loaded.usage ? 2 : refuse(loaded.code, loaded.message, 'key');
+  const image = loaded.image;
 
   let token = process.env.OMSTIL_ADMIN_TOKEN ?? '';
   if (o.tokenFile || !token) {
