@@ -11,3 +11,4 @@ export * from './route.js';
 export * from './labels.js';
 export * from './fleet.js';
 export * from './ota.js';
+export * from './version.js';

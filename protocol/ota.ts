@@ -17,6 +17,7 @@
  */
 import * as z from 'zod/mini';
 import { Id, IsoTime } from './schemas.js';
+import { Version } from './version.js';
 
 /** The largest image the hub offers and a device accepts over the air. */
 export const MAX_OTA_IMAGE_BYTES = 64 * 1024 * 1024;
@@ -28,12 +29,11 @@ export const DEFAULT_OTA_CHUNK = 16 * 1024;
 export const MAX_OTA_WANT = 64;
 
 const Hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256)'));
-const VersionText = z.string().check(z.regex(/^\d{1,9}\.\d{1,9}\.\d{1,9}$/, 'must be MAJOR.MINOR.PATCH'));
 
 export const OtaOffer = z.strictObject({
   job: Id,
   /** the image's firmware version (from its manifest) */
-  version: VersionText,
+  version: Version,
   /** bytes of the whole image file (header, manifest, payload, signature) */
   size: z.int().check(z.minimum(1), z.maximum(MAX_OTA_IMAGE_BYTES)),
   /** SHA-256 of the whole image file */
@@ -80,7 +80,7 @@ export const OtaProgress = z.strictObject({
   done: z.int().check(z.nonnegative()),
   total: z.int().check(z.nonnegative()),
   /** the firmware version the device runs as it reports */
-  running: VersionText,
+  running: Version,
   /** refused / failed / rolled-back: a code (image-format's, or `storage`, `health-timeout`, …) and words */
   error: z.nullable(z.strictObject({ code: z.string().check(z.maxLength(64)), message: z.string().check(z.maxLength(500)) })),
   at: IsoTime,

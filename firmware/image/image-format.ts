@@ -22,6 +22,7 @@ import { Buffer } from 'node:buffer';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
+import { Version } from '../../protocol/version.js';
 
 z.config(en());
 
@@ -35,8 +36,8 @@ export const TRAILER_BYTES = SIG_MAGIC.length + 1 + SIG_BYTES;
 const MAX_MANIFEST_BYTES = 64 * 1024;
 const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
-/** MAJOR.MINOR.PATCH, numbers only: what FIRMWARE_VERSION is and what the downgrade rule compares. */
-export const Version = z.string().check(z.regex(/^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/, 'must be MAJOR.MINOR.PATCH, e.g. 1.4.0'));
+/** MAJOR.MINOR.PATCH (protocol/version.ts): the manifest's versions and what the downgrade rule compares. */
+export { Version };
 /** Which devices an image is for. */
 export const ImageKind = z.enum(['phone', 'kiosk', 'any']);
 export type ImageKind = z.infer<typeof ImageKind>;
