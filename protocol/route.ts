@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { ADMIN_API_PREFIX } from './admin.js';
-import { BroadcastText, Id, IsoTime, LocalizedText } from './schemas.js';
+import { BroadcastText, Id, IsoTime, LocalDate, LocalizedText } from './schemas.js';
 
 /** `GET /api/v1/route?to=…&lang=da|en&at=…` */
 export const ROUTE_PATH = `${ADMIN_API_PREFIX}/route`;
@@ -65,6 +65,9 @@ export const RouteCandidate = z.strictObject({
 /** RT-3: a crisis broadcast in force at the answer's instant. */
 export const RouteBroadcast = z.strictObject({ id: Id, text: BroadcastText, expires: IsoTime });
 
+/** PH-5: an expected peak of the answer's department on the answer's day (e.g. tax cards sent out). */
+export const RoutePeak = z.strictObject({ id: Id, from: LocalDate, to: LocalDate, text: LocalizedText });
+
 export const RouteAnswer = z.strictObject({
   /** `to` as asked (trimmed) */
   to: z.string(),
@@ -79,7 +82,7 @@ export const RouteAnswer = z.strictObject({
   matched: z.nullable(z.string()),
   /** `ring`: the phones to ring now; empty otherwise */
   ring: z.array(RouteRing),
-  /** what the voicebot says: the broadcasts in force (RT-3) first, then `text` in the asked language */
+  /** what the voicebot says: the broadcasts in force (RT-3) first, then a peak notice of the department (PH-5), then `text` in the asked language */
   say: z.string(),
   text: LocalizedText,
   /** `message`, and `closure` unless its fallback answers */
@@ -91,5 +94,7 @@ export const RouteAnswer = z.strictObject({
   switchboard: z.nullable(z.strictObject({ name: z.string(), number: z.string() })),
   /** RT-3: the crisis broadcasts in force at `at`, by start (their text opens `say`); empty without */
   broadcasts: z.array(RouteBroadcast),
+  /** PH-5: the peaks of `deptId` on the answer's day (Europe/Copenhagen), by start; their text follows the broadcasts in `say`; empty without */
+  peaks: z.array(RoutePeak),
 });
 export type RouteAnswer = z.infer<typeof RouteAnswer>;

@@ -28,6 +28,7 @@ import type { PolicyState } from '../policy/policy-state.js';
 import { resolveCall, type CallResolution } from '../policy/resolve-call.js';
 import { broadcastActive, byStart } from '../state/broadcast-record.js';
 import { activeClosure } from '../state/dept-record.js';
+import { localDate } from '../policy/hours/zone.js';
 
 /** What the endpoint reads: the hub (its state and clock) satisfies it. */
 export interface RouteSource {
@@ -190,24 +191,28 @@ function fromResolution(state: PolicyState, q: RouteQuery, query: RouteAnswer['q
   };
   const deptOf = (id: string) => dir.people.get(id)?.dept ?? dir.groups.get(id)?.dept ?? null;
   const crisis = crisisOf(state, q);
-  const answer = (kind: RouteAnswer['kind'], rule: string, text: Texts, rest: Pick<RouteAnswer, 'ring' | 'callback' | 'deptId'>): RouteAnswer => ({
-    to: q.to,
-    query,
-    kind,
-    rule,
-    at: q.at.toISOString(),
-    target,
-    matched,
-    say: crisis.say(text[q.lang]),
-    text,
-    ring: rest.ring,
-    callback: rest.callback,
-    route,
-    deptId: rest.deptId,
-    candidates,
-    switchboard: null,
-    broadcasts: crisis.broadcasts,
-  });
+  const answer = (kind: RouteAnswer['kind'], rule: string, text: Texts, rest: Pick<RouteAnswer, 'ring' | 'callback' | 'deptId'>): RouteAnswer => {
+    const peaks = peaksOf(state, rest.deptId, q);
+    return {
+      to: q.to,
+      query,
+      kind,
+      rule,
+      at: q.at.toISOString(),
+      target,
+      matched,
+      say: crisis.say([...peaks.map((p) => sentence(p.text[q.lang] || p.text.da)), text[q.lang]].join(' ')),
+      text,
+      ring: rest.ring,
+      callback: rest.callback,
+      route,
+      deptId: rest.deptId,
+      candidates,
+      switchboard: null,
+      broadcasts: crisis.broadcasts,
+      peaks,
+    };
+  };
   switch (res.kind) {
     case 'ring': {
       const ring = res.ring.map((id) => {
@@ -266,6 +271,7 @@ function unknown(state: PolicyState, q: RouteQuery, query: RouteAnswer['query'])
       candidates: [],
       switchboard: sw,
       broadcasts: crisis.broadcasts,
+      peaks: [],
     },
   };
 }
@@ -277,14 +283,30 @@ function unknown(state: PolicyState, q: RouteQuery, query: RouteAnswer['query'])
 function crisisOf(state: PolicyState, q: RouteQuery): { broadcasts: RouteAnswer['broadcasts']; say: (rest: string) => string } {
   const live = [...(state.broadcasts?.values() ?? [])].filter((b) => broadcastActive(b, q.at)).sort(byStart);
   if (!live.length) return { broadcasts: [], say: (rest) => rest };
-  const said = live.map((b) => {
-    const t = ((q.lang === 'en' && b.text.en) || b.text.da).trim();
-    return /[.!?]$/.test(t) ? t : `${t}.`;
-  });
+  const said = live.map((b) => sentence((q.lang === 'en' && b.text.en) || b.text.da));
   return {
     broadcasts: live.map((b) => ({ id: b.id, text: b.text.en ? { da: b.text.da, en: b.text.en } : { da: b.text.da }, expires: b.expires })),
     say: (rest) => [...said, rest].join(' '),
   };
+}
+
+/** Text as a spoken sentence: trimmed, ending in a full stop unless it has its own. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/**
+ * PH-5: the department's expected peaks on the answer's day (Copenhagen date), by start, so
+ * the voicebot warns the caller as the reception board does.
+ */
+function peaksOf(state: PolicyState, deptId: string | null, q: RouteQuery): RouteAnswer['peaks'] {
+  if (!deptId) return [];
+  const day = localDate(q.at);
+  return (state.depts.get(deptId)?.peaks ?? [])
+    .filter((p) => p.from <= day && day <= p.to)
+    .sort((a, b) => a.from.localeCompare(b.from))
+    .map((p) => ({ id: p.id, from: p.from, to: p.to, text: { da: p.text.da, en: p.text.en } }));
 }
 
 // ---- keyword search (RT-2) ----

@@ -129,6 +129,35 @@ test('PH-3: a closure registered through the admin API is what callers get, with
   assert.is((await route({ to: 'jobcenter' })).body.kind, 'ring');
 });
 
+test('PH-5: on a registered peak day the voicebot is warned: the department\'s answers carry the peak and say it; other days and departments do not', async () => {
+  const add = await admin('POST', '/departments/borgerservice/peaks', {
+    id: 'aarsopgoerelse',
+    from: '2026-11-23',
+    to: '2026-11-24',
+    text: { da: 'Årsopgørelserne er sendt ud, så der kan være ventetid', en: 'The annual tax statements have been sent, so there may be a wait' },
+  });
+  assert.is(add.status, 200, JSON.stringify(add.json));
+  try {
+    for (const to of ['borgerservice', sys.directory.groups.get('borgerservice-gruppe')!.number]) {
+      const { body } = await route({ to });
+      assert.equal(body.peaks.map((p) => p.id), ['aarsopgoerelse'], to);
+      assert.ok(body.say.startsWith('Årsopgørelserne er sendt ud, så der kan være ventetid. '), body.say);
+      const en = await route({ to, lang: 'en' });
+      assert.ok(en.body.say.startsWith('The annual tax statements have been sent'), en.body.say);
+    }
+    // Tuesday is still inside the peak; Wednesday is not
+    assert.equal((await route({ to: 'borgerservice', at: '2026-11-24T10:00:00+01:00' })).body.peaks.length, 1);
+    const after = await route({ to: 'borgerservice', at: '2026-11-25T10:00:00+01:00' });
+    assert.equal([after.body.peaks, after.body.say.includes('Årsopgørelserne')], [[], false]);
+    // another department's callers are not warned of Borgerservice's peak
+    const other = await route({ to: 'jobcenter' });
+    assert.equal([other.body.deptId, other.body.peaks], ['jobcenter', []]);
+  } finally {
+    assert.is((await admin('DELETE', '/departments/borgerservice/peaks/aarsopgoerelse')).status, 200);
+  }
+  assert.equal((await route({ to: 'borgerservice' })).body.peaks, []);
+});
+
 test('PH-3: a closure whose fallback answers rings the fallback', async () => {
   const now = sys.hub.hub.now();
   const add = await admin('POST', '/departments/familie/closures', { start: now.toISOString(), end: new Date(now.getTime() + 3_600_000).toISOString(), offer: 'fallback', fallback: 'borgerservice-gruppe' });
