@@ -2,11 +2,14 @@
  * A simulated PBX for demos, tests and load: extensions register an answer handler, the
  * hub pushes call forwards (and, with `routes: true`, its decision per number) through the
  * PbxPort, and a call follows them the way a PBX does (with its own hop limit as a last guard
- * against loops). Every call is reported as call events (ringing, answered, ended).
+ * against loops). Every call is reported as call events (ringing, answered, ended; a call
+ * sent to the IVR rings nobody and ends `announced`). With `voicemail`, an unanswered call
+ * goes to the last ringing extension's mailbox (ended `voicemail`) and the mailbox's
+ * message-waiting state is reported (AS-5), as Asterisk's `MessageWaiting` does.
  */
-import { PbxError, type AnnounceReason, type PbxCallEvent, type PbxPort, type PbxRoute, type PbxRoutes } from '../broker/pbx/pbx-port.js';
+import { PbxError, type AnnounceReason, type PbxCallEvent, type PbxPort, type PbxRoute, type PbxRoutes, type PbxVoicemailEvent } from '../broker/pbx/pbx-port.js';
 
-export type CallOutcome = 'answered' | 'no-answer' | 'loop' | 'unknown-extension' | 'announced';
+export type CallOutcome = 'answered' | 'no-answer' | 'loop' | 'unknown-extension' | 'announced' | 'voicemail';
 
 export interface CallResult {
   callId: number;
@@ -38,12 +41,25 @@ export class SimulatedPbx implements PbxPort {
   readonly routes?: PbxRoutes;
   /** a PBX the hub cannot reach: every request from the hub fails (calls still route by what it has) */
   unreachable = false;
+  /** AS-5: mailboxes by extension (present once a message was left) */
+  private readonly mailboxes = new Map<string, { unheard: number; heard: number }>();
+  private readonly voicemailListeners = new Set<(e: PbxVoicemailEvent) => void>();
+  private readonly voicemail: (extension: string) => boolean;
+  private readonly clock: () => Date;
 
   private reach(): void {
     if (this.unreachable) throw new PbxError(this.name, 'unreachable', 'simulated PBX: connection refused');
   }
 
-  constructor(opts: { routes?: boolean } = {}) {
+  /**
+   * `routes`: route by the hub's decision per number. `voicemail`: unanswered calls go to the
+   * mailbox of the last extension that rang (true: every extension has one). `clock`: the
+   * time call events carry (tests move it).
+   */
+  constructor(opts: { routes?: boolean; voicemail?: boolean | ((extension: string) => boolean); clock?: () => Date } = {}) {
+    const vm = opts.voicemail;
+    this.voicemail = typeof vm === 'function' ? vm : () => vm === true;
+    this.clock = opts.clock ?? (() => new Date());
     if (opts.routes) {
       this.routes = {
         apply: async (number, route) => {
@@ -65,8 +81,40 @@ export class SimulatedPbx implements PbxPort {
   }
 
   private emit(e: Omit<PbxCallEvent, 'at'>): void {
-    const event = { ...e, at: new Date().toISOString() };
+    const event = { ...e, at: this.clock().toISOString() };
     for (const l of this.callListeners) l(event);
+  }
+
+  /** AS-5: message-waiting changes of every mailbox; returns an unsubscribe function. */
+  onVoicemail(listener: (e: PbxVoicemailEvent) => void): () => void {
+    this.voicemailListeners.add(listener);
+    return () => this.voicemailListeners.delete(listener);
+  }
+
+  /** AS-5: what a mailbox holds (zeros when nothing was ever left). */
+  mailbox(extension: string): { unheard: number; heard: number } {
+    return { ...(this.mailboxes.get(extension) ?? { unheard: 0, heard: 0 }) };
+  }
+
+  /** AS-5: the mailbox's owner (or a colleague with delegated access) listens: every message is heard. */
+  listenVoicemail(extension: string): void {
+    const box = this.mailboxes.get(extension);
+    if (!box || box.unheard === 0) return;
+    box.heard += box.unheard;
+    box.unheard = 0;
+    this.emitMailbox(extension, box);
+  }
+
+  private leaveVoicemail(extension: string): void {
+    const box = this.mailboxes.get(extension) ?? { unheard: 0, heard: 0 };
+    box.unheard++;
+    this.mailboxes.set(extension, box);
+    this.emitMailbox(extension, box);
+  }
+
+  private emitMailbox(extension: string, box: { unheard: number; heard: number }): void {
+    const event: PbxVoicemailEvent = { mailbox: extension, unheard: box.unheard, heard: box.heard, at: this.clock().toISOString() };
+    for (const l of this.voicemailListeners) l(event);
   }
 
   async applyForward(extension: string, toExtension: string | null): Promise<void> {
@@ -118,14 +166,21 @@ export class SimulatedPbx implements PbxPort {
   call(from: string, to: string, opts: { hold?: boolean } = {}): CallResult {
     const callId = this.nextCallId++;
     const result = this.route(callId, from, to);
+    const last = result.route.at(-1)!;
+    if (result.outcome === 'no-answer' && this.voicemail(last)) result.outcome = 'voicemail';
     this.log.push(result);
     if (this.log.length > 1000) this.log.shift();
     const id = String(callId);
-    if (result.outcome === 'answered' || result.outcome === 'no-answer') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [result.route.at(-1)!] });
+    if (result.outcome === 'answered' || result.outcome === 'no-answer' || result.outcome === 'voicemail') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [last] });
+    if (result.outcome === 'announced') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [], route: { kind: 'announce', reason: result.announce! } });
     if (result.outcome === 'answered') {
       this.emit({ type: 'answered', callId: id, caller: from, callee: to, extensions: [result.answeredBy!] });
       if (!opts.hold) this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: 'completed' });
-    } else if (result.outcome !== 'announced') this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: result.outcome === 'no-answer' ? 'no-answer' : 'failed' });
+    } else if (result.outcome === 'voicemail') {
+      this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: 'voicemail' });
+      this.leaveVoicemail(last);
+    } else if (result.outcome === 'announced') this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: 'announced' });
+    else this.emit({ type: 'ended', callId: id, caller: from, callee: to, reason: result.outcome === 'no-answer' ? 'no-answer' : 'failed' });
     return result;
   }
 

@@ -45,8 +45,24 @@ export interface PbxCallEvent {
   route?: PbxRoute;
   /** transferred: the number the call went to */
   transferTo?: string;
-  /** ended: why (`completed`, `no-answer`, `busy`, `cancelled`, `failed`) */
+  /** ended: why (`completed`, `no-answer`, `busy`, `cancelled`, `failed`, `voicemail`: the caller was sent to a mailbox, `announced`: the IVR spoke) */
   reason?: string;
+}
+
+/**
+ * AS-5: a mailbox's message-waiting state, as PBXes report it (Asterisk's `MessageWaiting`
+ * event: `Mailbox`, `New`, `Old`; SIP NOTIFY message-summary). The hub keeps since when a
+ * mailbox has had unheard messages and flags it when that passes a day.
+ */
+export interface PbxVoicemailEvent {
+  /** the extension the mailbox belongs to */
+  mailbox: string;
+  /** messages not yet heard */
+  unheard: number;
+  /** messages heard and kept */
+  heard: number;
+  /** ISO instant the PBX reported it (the hub's clock when the PBX gives none) */
+  at: string;
 }
 
 export interface PbxRoutes {
@@ -73,6 +89,8 @@ export interface PbxPort {
   readonly routes?: PbxRoutes;
   /** Call events as they happen; returns an unsubscribe function. Absent: the PBX reports none. */
   onCallEvent?(listener: (e: PbxCallEvent) => void): () => void;
+  /** AS-5: mailbox message-waiting changes as they happen; returns an unsubscribe function. Absent: the PBX has no voicemail (or reports none). */
+  onVoicemail?(listener: (e: PbxVoicemailEvent) => void): () => void;
   /** Busy lamps / presence for phones the PBX shows (Asterisk device and presence state). */
   setPresence?(extension: string, presence: Presence): Promise<void>;
   /** Connect (adapters with a session); rejects when the PBX is unreachable. */

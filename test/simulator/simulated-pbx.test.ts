@@ -1,0 +1,83 @@
+/**
+ * The simulated PBX's own behaviour as the hub sees it through the PbxPort: call events for
+ * every outcome (announced calls included, ST-1 counts them) and mailboxes (AS-5) that report
+ * their message-waiting state like Asterisk's `MessageWaiting`.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { PbxCallEvent, PbxVoicemailEvent } from '../../broker/pbx/pbx-port.js';
+import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
+
+const test = suite('simulator/simulated-pbx');
+
+const AT = new Date('2026-11-23T09:00:00Z');
+
+function record(pbx: SimulatedPbx): { calls: PbxCallEvent[]; boxes: PbxVoicemailEvent[] } {
+  const calls: PbxCallEvent[] = [];
+  const boxes: PbxVoicemailEvent[] = [];
+  pbx.onCallEvent((e) => calls.push(e));
+  pbx.onVoicemail((e) => boxes.push(e));
+  return { calls, boxes };
+}
+
+test('answered and unanswered calls: ringing, answered, ended, at the clock\'s time', () => {
+  const pbx = new SimulatedPbx({ clock: () => AT });
+  const { calls } = record(pbx);
+  pbx.register('1001', () => true);
+  pbx.register('1002', () => false);
+  assert.is(pbx.call('5550', '1001').outcome, 'answered');
+  assert.is(pbx.call('5550', '1002').outcome, 'no-answer');
+  assert.equal(calls.map((e) => [e.callId, e.type, e.reason ?? null, e.extensions ?? null]), [
+    ['1', 'ringing', null, ['1001']],
+    ['1', 'answered', null, ['1001']],
+    ['1', 'ended', 'completed', null],
+    ['2', 'ringing', null, ['1002']],
+    ['2', 'ended', 'no-answer', null],
+  ]);
+  assert.ok(calls.every((e) => e.at === AT.toISOString()));
+});
+
+test('a call the hub sends to the IVR rings nobody and ends announced, with the route\'s reason', async () => {
+  const pbx = new SimulatedPbx({ routes: true });
+  const { calls } = record(pbx);
+  await pbx.routes!.apply('10900', { kind: 'announce', reason: 'message' });
+  const r = pbx.call('5550', '10900');
+  assert.equal([r.outcome, r.announce], ['announced', 'message']);
+  assert.equal(calls.map((e) => [e.type, e.reason ?? null, e.route ?? null, e.extensions ?? null]), [
+    ['ringing', null, { kind: 'announce', reason: 'message' }, []],
+    ['ended', 'announced', null, null],
+  ]);
+});
+
+test('AS-5: with voicemail an unanswered call goes to the last ringing extension\'s mailbox; listening marks every message heard', () => {
+  const pbx = new SimulatedPbx({ voicemail: (ext) => ext !== '1003', clock: () => AT });
+  const { calls, boxes } = record(pbx);
+  pbx.register('1002', () => false);
+  pbx.register('1003', () => false);
+  pbx.forwardFromPhone('1001', '1002'); // a forward: the mailbox is the one that rang last
+  pbx.register('1001', () => false);
+  assert.is(pbx.call('5550', '1001').outcome, 'voicemail');
+  assert.is(pbx.call('5551', '1002').outcome, 'voicemail');
+  assert.is(pbx.call('5552', '1003').outcome, 'no-answer', 'an extension without a mailbox rings out');
+  assert.equal(calls.filter((e) => e.type === 'ended').map((e) => e.reason), ['voicemail', 'voicemail', 'no-answer']);
+  assert.equal(pbx.mailbox('1002'), { unheard: 2, heard: 0 });
+  assert.equal(pbx.mailbox('1001'), { unheard: 0, heard: 0 });
+  pbx.listenVoicemail('1002');
+  pbx.listenVoicemail('1002'); // nothing new: no event
+  assert.equal(pbx.mailbox('1002'), { unheard: 0, heard: 2 });
+  assert.equal(boxes, [
+    { mailbox: '1002', unheard: 1, heard: 0, at: AT.toISOString() },
+    { mailbox: '1002', unheard: 2, heard: 0, at: AT.toISOString() },
+    { mailbox: '1002', unheard: 0, heard: 2, at: AT.toISOString() },
+  ]);
+});
+
+test('without voicemail nothing is left in a mailbox and no message-waiting event is sent', () => {
+  const pbx = new SimulatedPbx();
+  const { boxes } = record(pbx);
+  pbx.register('1002', () => false);
+  assert.is(pbx.call('5550', '1002').outcome, 'no-answer');
+  assert.equal([pbx.mailbox('1002'), boxes], [{ unheard: 0, heard: 0 }, []]);
+});
+
+test.run();
