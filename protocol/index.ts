@@ -12,3 +12,4 @@ export * from './labels.js';
 export * from './fleet.js';
 export * from './ota.js';
 export * from './version.js';
+export * from './report.js';
