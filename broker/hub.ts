@@ -17,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import { Directory } from './directory/directory.js';
 import { CallPresence } from './pbx/call-presence.js';
+import { VoicemailWatch } from './pbx/voicemail-watch.js';
 import type { PbxPort } from './pbx/pbx-port.js';
 import { PbxSync, type PbxStatus } from './pbx/pbx-sync.js';
 import { applyCommand, type Actor, type Command } from './policy/commands.js';
@@ -72,6 +73,8 @@ export class Hub {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pbxSync: PbxSync;
   private readonly callPresence: CallPresence;
+  /** AS-5: mailboxes' message-waiting state from the PBX */
+  private readonly voicemail: VoicemailWatch;
   /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
   private readonly publicSent = new Map<string, string>();
   /** when `refresh` may next change something */
@@ -106,6 +109,7 @@ export class Hub {
       },
     });
     this.callPresence = new CallPresence({ pbx: opts.pbx, hub: this, logger: opts.logger.child('calls') });
+    this.voicemail = new VoicemailWatch({ pbx: opts.pbx, hub: this, logger: opts.logger.child('voicemail') });
   }
 
   get directory(): Directory {
@@ -220,6 +224,7 @@ export class Hub {
     this.publishAll();
     await this.reconcile();
     this.callPresence.start();
+    this.voicemail.start();
     this.timers.push(setInterval(() => this.tick(), this.opts.sweepIntervalMs ?? 1000));
     this.timers.push(setInterval(() => void this.reconcile(), this.opts.reconcileIntervalMs ?? 30_000));
     this.log.info('hub started', { people: this.dir.people.size, devices: this.dir.devices.size, pbx: this.opts.pbx.name });
@@ -234,6 +239,7 @@ export class Hub {
   async stop(): Promise<void> {
     this.pbxSync.stop();
     this.callPresence.stop();
+    this.voicemail.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     const client = this.client;

@@ -156,6 +156,20 @@ export const CallbackMessage = z.strictObject({
 });
 export type CallbackMessage = z.infer<typeof CallbackMessage>;
 
+/**
+ * AS-5: the person's mailbox as the PBX reports it: counts only, never who called. Private
+ * (PR-2): only on the own topic (and so the leader's phone).
+ */
+export const OwnVoicemail = z.strictObject({
+  /** messages not yet heard */
+  unheard: z.int().check(z.nonnegative()),
+  /** since when the mailbox has had unheard messages (the oldest unheard one); null at 0 */
+  unheardSince: z.nullable(IsoTime),
+  /** AS-5: set when unheard for more than a day; null: not flagged */
+  flaggedAt: z.nullable(IsoTime),
+});
+export type OwnVoicemail = z.infer<typeof OwnVoicemail>;
+
 /** person/{id}/own: the employee's own phone (and their leader's). May carry private fields. */
 export const PersonOwn = z.strictObject({
   ...PersonPublic.shape,
@@ -184,6 +198,8 @@ export const PersonOwn = z.strictObject({
       /** who the one press diverts to; null when nobody can take the calls */
       suggestion: z.nullable(z.strictObject({ id: Id, name: z.string() })),
     })),
+  /** AS-5: the mailbox, where the PBX reports voicemail; absent: it reports none for this person */
+  voicemail: z.optional(OwnVoicemail),
 });
 export type PersonOwn = z.infer<typeof PersonOwn>;
 

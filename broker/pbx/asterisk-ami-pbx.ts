@@ -39,15 +39,22 @@
  * **Call events**: the session logs in with `Events: call`; DialBegin / DialEnd / BlindTransfer /
  * AttendedTransfer / Hangup become ringing / answered / ended / transferred (ami/ami-call-events.ts).
  *
+ * **Voicemail** (AS-5): app_voicemail's `MessageWaiting` events (class call: the same `Events: call`
+ * login hears them) become `onVoicemail` reports: `Mailbox: 1001@default` → mailbox 1001,
+ * `New` → unheard, `Old` → heard (ami/ami-voicemail.ts). Asterisk sends one on every change (a
+ * message left, heard, deleted), not on connect: a change while the hub was away arrives with
+ * the mailbox's next change. `voicemailContexts` limits which voicemail contexts count.
+ *
  * The manager user (FreePBX: Settings → Asterisk Manager Users, or manager_custom.conf) needs
  * `read = call` (the events) and `write = system,call` (DBPut/DBDel/DBGet/DBGetTree are class
  * system, Setvar class call), plus `command` on Asterisk without DBGetTree. A missing right is
  * answered `Permission denied`, which surfaces as PbxError `refused`.
  */
 import { PRESENCE_DA, systemClock, type Clock, type Logger, type Presence } from '../../protocol/index.js';
-import { PbxError, type PbxCallEvent, type PbxPort } from './pbx-port.js';
+import { PbxError, type PbxCallEvent, type PbxPort, type PbxVoicemailEvent } from './pbx-port.js';
 import { AmiClient, type AmiResponse, type AmiStatus } from './ami/ami-client.js';
 import { AmiCallTracker } from './ami/ami-call-events.js';
+import { voicemailEvent } from './ami/ami-voicemail.js';
 import type { AmiPacket } from './ami/ami-parser.js';
 
 export interface AsteriskAmiPbxOptions {
@@ -74,6 +81,8 @@ export interface AsteriskAmiPbxOptions {
   /** reconnect backoff (defaults 500 ms … 30 s) */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** AS-5: only mailboxes in these app_voicemail contexts are reported (default: every context) */
+  voicemailContexts?: readonly string[];
   clock?: Clock;
   random?: () => number;
 }
@@ -112,6 +121,8 @@ export class AsteriskAmiPbx implements PbxPort {
   private readonly client: AmiClient;
   private readonly tracker: AmiCallTracker;
   private readonly listeners = new Set<(e: PbxCallEvent) => void>();
+  private readonly voicemailListeners = new Set<(e: PbxVoicemailEvent) => void>();
+  private readonly clock: Clock;
   private readonly log: Logger;
   private unsubscribe: Array<() => void> = [];
   /** whether this session's Asterisk has DBGetTree; unknown until asked, asked again after a reconnect */
@@ -134,7 +145,8 @@ export class AsteriskAmiPbx implements PbxPort {
       pbxName: this.name,
       random: opts.random,
     });
-    this.tracker = new AmiCallTracker({ clock: opts.clock ?? systemClock });
+    this.clock = opts.clock ?? systemClock;
+    this.tracker = new AmiCallTracker({ clock: this.clock });
   }
 
   async start(): Promise<void> {
@@ -192,6 +204,12 @@ export class AsteriskAmiPbx implements PbxPort {
     return () => this.listeners.delete(listener);
   }
 
+  /** AS-5: mailbox message-waiting changes (`MessageWaiting`); returns an unsubscribe function. */
+  onVoicemail(listener: (e: PbxVoicemailEvent) => void): () => void {
+    this.voicemailListeners.add(listener);
+    return () => this.voicemailListeners.delete(listener);
+  }
+
   async setPresence(extension: string, presence: Presence): Promise<void> {
     this.check('extension', extension);
     const device = DEVICE_STATE[presence];
@@ -224,6 +242,7 @@ export class AsteriskAmiPbx implements PbxPort {
   }
 
   private event(e: AmiPacket): void {
+    if (e.event?.trim() === 'MessageWaiting') return this.voicemail(e);
     let out: PbxCallEvent[];
     try {
       out = this.tracker.handle(e);
@@ -238,6 +257,23 @@ export class AsteriskAmiPbx implements PbxPort {
         } catch (err) {
           this.log.error('call event listener threw', { type: ce.type, callId: ce.callId, error: (err as Error).message });
         }
+      }
+    }
+  }
+
+  /** AS-5: one mailbox's message-waiting state, to every listener; an unreadable one is logged and skipped. */
+  private voicemail(e: AmiPacket): void {
+    const filter = this.opts.voicemailContexts ? { contexts: this.opts.voicemailContexts } : {};
+    const vm = voicemailEvent(e, this.clock, filter);
+    if (!vm) {
+      this.log.debug('MessageWaiting not for a mailbox we report, or unreadable; ignored', { mailbox: e.get('Mailbox') });
+      return;
+    }
+    for (const l of this.voicemailListeners) {
+      try {
+        l(vm);
+      } catch (err) {
+        this.log.error('voicemail listener threw', { mailbox: vm.mailbox, error: (err as Error).message });
       }
     }
   }

@@ -26,6 +26,7 @@ import { addWorkdays, isLongerThanWorkday } from './hours/workdays.js';
 import type { PolicyState } from './policy-state.js';
 import { refuse, toError } from './refusal.js';
 import { messageRecipient } from './resolve-call.js';
+import { nextVoicemail, sameVoicemail } from './voicemail.js';
 
 export interface Actor {
   source: Source;
@@ -46,6 +47,8 @@ export type Command =
   /** DV-5: the calendar offers (or stops offering) a diversion for a meeting */
   | { op: 'set-meeting-prompt'; person: string; prompt: MeetingPrompt | null }
   | { op: 'set-on-call'; person: string; onCall: boolean }
+  /** AS-5: the PBX reports the person's mailbox (message-waiting counts; `at` the PBX's instant) */
+  | { op: 'set-voicemail'; person: string; unheard: number; heard: number; at: string }
   /** a forward set on the PBX side (e.g. the *72 feature code): taken in through the policy */
   | { op: 'pbx-forward'; extension: string; to: string | null }
   | { op: 'add-closure'; dept: string; id?: string; start: string; end: string; message: Texts | null; offer: ClosureOffer; fallback: string | null }
@@ -80,7 +83,8 @@ const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
   // RT-3: only the admin API (the municipality's crisis staff, IT) broadcasts
   admin: new Set(['divert', 'undivert', 'set-status', 'clear-status', 'add-closure', 'end-closure', 'add-peak', 'remove-peak', 'take-message', 'add-broadcast', 'end-broadcast']),
   calendar: new Set(['set-status', 'clear-status', 'divert', 'undivert', 'set-meeting-prompt']),
-  pbx: new Set(['set-on-call', 'pbx-forward']),
+  // AS-5: only the PBX knows the mailbox
+  pbx: new Set(['set-on-call', 'pbx-forward', 'set-voicemail']),
   hub: new Set(['undivert', 'clear-status']),
 };
 
@@ -88,7 +92,7 @@ const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
 const LEADER_OPS: ReadonlySet<Command['op']> = new Set(['divert', 'undivert', 'set-status', 'clear-status']);
 
 /** The rule that says who may run an op, where it is not PR-4 (people's own state). */
-const AUTHORITY: Partial<Record<Command['op'], string>> = { 'add-broadcast': 'RT-3', 'end-broadcast': 'RT-3' };
+const AUTHORITY: Partial<Record<Command['op'], string>> = { 'add-broadcast': 'RT-3', 'end-broadcast': 'RT-3', 'set-voicemail': 'AS-5' };
 
 export function applyCommand(state: PolicyState, actor: Actor, cmd: Command, at: Date): Outcome {
   if (!ALLOWED[actor.source].has(cmd.op)) {
@@ -110,6 +114,8 @@ export function applyCommand(state: PolicyState, actor: Actor, cmd: Command, at:
     broadcasts: tx.changedBroadcasts(),
     ...(data === undefined ? {} : { data }),
     ...(messages.length ? { journal: messages.length === 1 ? messageJournal(messages[0]!) : messages.map(messageJournal) } : {}),
+    // AS-5: counts only; the mailbox's messages stay in the PBX
+    ...(cmd.op === 'set-voicemail' ? { journal: { person: cmd.person, unheard: cmd.unheard, heard: cmd.heard } } : {}),
   };
 }
 
@@ -283,6 +289,8 @@ function run(tx: Change, actor: Actor, cmd: Command): unknown {
       tx.setPerson(cmd.person, { onCall: cmd.onCall });
       return undefined;
     }
+    case 'set-voicemail':
+      return setVoicemail(tx, cmd);
     case 'pbx-forward': {
       const owner = dir.byNumber(cmd.extension);
       if (owner?.kind !== 'person') {
@@ -516,6 +524,31 @@ function setStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'set-st
   if (sameStatus(rec.status, status) && rec.absenceReason === reason) return undefined;
   tx.setPerson(cmd.person, { status, absenceReason: reason });
   return { kind };
+}
+
+/** AS-5: a mailbox report; a repeat (or one that changes nothing shown, e.g. only `heard`) is a no-op. */
+function setVoicemail(tx: Change, cmd: Extract<Command, { op: 'set-voicemail' }>): { unheard: number; flagged: boolean } | undefined {
+  for (const field of ['unheard', 'heard'] as const) {
+    const n = cmd[field];
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new OmstilError('invalid-payload', `${field}: must be a whole number of messages, 0 or more`, {
+        field,
+        rule: 'AS-5',
+        text: { da: 'Telefonsvarerens antal beskeder kan ikke læses.', en: 'The number of voicemail messages cannot be read.' },
+      });
+    }
+  }
+  const reported = typeof cmd.at === 'string' ? new Date(cmd.at) : new Date(Number.NaN);
+  if (Number.isNaN(reported.getTime())) {
+    throw new OmstilError('invalid-payload', 'at: not a time', { field: 'at', rule: 'AS-5', text: { da: 'Tidspunktet kan ikke læses.', en: 'The time cannot be read.' } });
+  }
+  const old = tx.person(cmd.person).voicemail ?? null;
+  // nothing reported before and nothing unheard now: nothing to show
+  if (old === null && cmd.unheard === 0) return undefined;
+  const next = nextVoicemail(old, cmd.unheard, reported, tx.at);
+  if (sameVoicemail(old, next)) return undefined;
+  tx.setPerson(cmd.person, { voicemail: next });
+  return { unheard: next.unheard, flagged: next.flaggedAt !== null };
 }
 
 function sameStatus(a: StatusRecord | null, b: StatusRecord): boolean {

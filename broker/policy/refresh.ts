@@ -1,7 +1,8 @@
 /**
  * Changes that time makes by itself: diversions and absences reach their end (DV-1, PR-1),
  * phone hours open and close (PH-1), closures start and end (PH-3), a new day begins, an overdue
- * message escalates to the group, then the leader (AS-4); `nextDue`
+ * message escalates to the group, then the leader (AS-4), a mailbox unheard for more than a day
+ * is flagged (AS-5); `nextDue`
  * also names the starts and expiries of broadcasts (RT-3), which the hub republishes. Pure:
  * the hub calls `refresh` when `nextDue` has passed and commits what it returns.
  */
@@ -12,6 +13,7 @@ import { availabilityOf, deptAnswering, deptHours } from './availability.js';
 import { escalateMessages, nextEscalation } from './escalation.js';
 import { addDays, atLocal, localDate } from './hours/zone.js';
 import type { PolicyState } from './policy-state.js';
+import { flagged, voicemailFlagDue } from './voicemail.js';
 
 export interface Refreshed {
   people: PersonRecord[];
@@ -40,6 +42,9 @@ export function refresh(state: PolicyState, at: Date): Refreshed {
     }
     const s = rec.status;
     if (s?.until && Date.parse(s.until) <= t) change(rec, { status: null, absenceReason: null });
+    // AS-5: unheard for more than a day (a hub that was down flags on its first sweep)
+    const vm = flagged(rec.voicemail, at);
+    if (vm) change(rec, { voicemail: vm });
   }
   const view: PolicyState = { ...state, people: new Map([...state.people, ...people]) };
   for (const id of state.dir.people.keys()) {
@@ -77,6 +82,7 @@ export function nextDue(state: PolicyState, at: Date): Date {
     consider(rec.diversion?.until);
     consider(rec.status?.until);
     consider(rec.status?.since);
+    consider(voicemailFlagDue(rec.voicemail)?.toISOString()); // AS-5
   }
   for (const deptId of state.dir.departments.keys()) {
     const next = deptHours(state, deptId)?.nextChange(at);

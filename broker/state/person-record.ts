@@ -5,7 +5,8 @@
  * `status`, `onCall`, `diversion` and `absenceReason` are inputs (set by phones, the admin
  * API, calendars and the PBX). `presence` and `backAt` are derived from them and the phone
  * hours by the policy (PR-1) and stored as last published, so a time-driven change (phone
- * hours start, an absence ends) is a new revision like any other.
+ * hours start, an absence ends) is a new revision like any other. `voicemail` comes from the
+ * PBX's message-waiting reports (AS-5); its flag is set by time (broker/policy/voicemail.ts).
  */
 import type { Presence } from '../../protocol/index.js';
 
@@ -41,6 +42,19 @@ export interface MeetingPrompt {
   suggestion: string | null;
 }
 
+/**
+ * AS-5: the person's mailbox as the PBX last reported it. Counts only: who called and what
+ * they said stay in the PBX. Private (PR-2): only on the person's own topic.
+ */
+export interface VoicemailRecord {
+  /** messages not yet heard */
+  unheard: number;
+  /** when the mailbox went from none to some unheard messages (kept while more arrive); null at 0 */
+  unheardSince: string | null;
+  /** AS-5: when the hub flagged it (unheard for more than a day); null: not flagged */
+  flaggedAt: string | null;
+}
+
 export interface PersonRecord {
   personId: string;
   rev: number;
@@ -56,6 +70,8 @@ export interface PersonRecord {
   diversion: DiversionRecord | null;
   /** DV-5, from calendar sync */
   meetingPrompt: MeetingPrompt | null;
+  /** AS-5, from a PBX that reports voicemail; absent or null: none reported (records stored before AS-5 have none) */
+  voicemail?: VoicemailRecord | null;
   updatedAt: string;
 }
 

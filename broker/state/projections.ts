@@ -38,7 +38,7 @@ export function personPublic(rec: PersonRecord, dir: Directory): PersonPublic {
   };
 }
 
-/** The employee's own view (and their leader's): adds own diversion state, incoming diversions, the private reason and alerts. */
+/** The employee's own view (and their leader's): adds own diversion state, incoming diversions, the private reason, alerts, messages and voicemail (AS-5). */
 /** The PBX's side of a phone (see PbxSync); the default when the caller has none to say. */
 const PBX_APPLIED: PersonOwn['pbx'] = { forward: 'applied', notice: null };
 
@@ -69,6 +69,8 @@ export function personOwn(
     meetingPrompt: rec.meetingPrompt
       ? { start: rec.meetingPrompt.start, end: rec.meetingPrompt.end, suggestion: rec.meetingPrompt.suggestion ? { id: rec.meetingPrompt.suggestion, name: dir.nameOf(rec.meetingPrompt.suggestion) } : null }
       : null,
+    // AS-5 / PR-2: the mailbox only ever here, never on a public topic
+    ...(rec.voicemail ? { voicemail: { unheard: rec.voicemail.unheard, unheardSince: rec.voicemail.unheardSince, flaggedAt: rec.voicemail.flaggedAt } } : {}),
   };
 }
 

@@ -18,19 +18,20 @@ import './om-incoming-notice.js';
 import './om-meeting-prompt.js';
 import './om-messages.js';
 import './om-presence-badge.js';
+import './om-voicemail-notice.js';
 
 /**
  * The screen of an employee's desk phone (800×480 and 480×272): at the top crisis broadcasts
  * (RT-3) and the own department's notices (PH-3 closure, PH-5 peak), own name and presence, the
  * count of messages to call back (AS-1), own absence with "Tilbage nu" (PR-1), own diversion
- * state, the PBX's side, the offer before a meeting (DV-5), the one big button (DV-1), who
+ * state, the PBX's side, unheard voicemail and its flag (AS-5), the offer before a meeting (DV-5), the one big button (DV-1), who
  * diverts to me (DV-2); beside it the messages (AS-4) and the colleague list. "Fravær" opens
  * the absence form (PR-1, DV-6) in one press; it fills the screen until sent or cancelled.
  * data-testid: "own-name", "own-presence" (data-presence), "own-back", "messages-badge"
  * (data-count, data-overdue; focuses the messages), "absence-open-button", "own-diversion"
  * (data-status, data-to), "pbx-pending", "pbx-notice" (data-kind); and those of the children:
  * om-banners, om-absence-status, om-absence-form, om-messages, om-message-item,
- * om-meeting-prompt, om-divert-button, om-incoming-notice, om-colleague-list.
+ * om-voicemail-notice, om-meeting-prompt, om-divert-button, om-incoming-notice, om-colleague-list.
  */
 @customElement('om-phone-view')
 export class OmPhoneView extends LitElement {
@@ -231,6 +232,9 @@ export class OmPhoneView extends LitElement {
         </header>
         <om-absence-status .me=${me} .bridge=${this.bridge} .now=${this.now} language=${this.language}></om-absence-status>
         ${this._ownDiversion()} ${this._pbx()}
+        ${me.voicemail && me.voicemail.unheard > 0
+          ? html`<om-voicemail-notice .voicemail=${me.voicemail} .now=${this.now} language=${this.language}></om-voicemail-notice>`
+          : nothing}
         ${this._meetingPrompt()}
         <om-divert-button .view=${view} .bridge=${this.bridge} language=${this.language}></om-divert-button>
         ${me.incoming.length > 0

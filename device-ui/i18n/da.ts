@@ -48,6 +48,21 @@ export const da: Messages = {
   pbxNoticeAdopted: 'Viderestilling fra telefonens tastatur overtaget',
   pbxNoticeRefused: 'Viderestilling fra telefonens tastatur afvist',
 
+  voicemailUnheard: (n) => `Telefonsvarer: ${n === 1 ? '1 ubeaflyttet besked' : `${n} ubeaflyttede beskeder`}`,
+  voicemailSince: (p) => {
+    switch (p.kind) {
+      case 'today':
+        return `kl. ${p.time}`;
+      case 'yesterday':
+        return `i går kl. ${p.time}`;
+      case 'weekday':
+      case 'date':
+        return `${p.day} kl. ${p.time}`;
+    }
+  },
+  voicemailFlag: (since) => `Ikke aflyttet i over et døgn${since ? ` (siden ${since})` : ''}`,
+  voicemailHint: 'Aflyt beskederne på telefonsvareren (AS-5).',
+
   incomingHeading: 'Opkald til dig fra kolleger',
   incoming: (name) => `Opkald til ${name} kommer nu til dig`,
   decline: 'Afvis',

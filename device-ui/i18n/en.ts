@@ -55,6 +55,21 @@ export const en: Messages = {
   pbxNoticeAdopted: 'Diversion set on the phone keypad taken over',
   pbxNoticeRefused: 'Diversion set on the phone keypad refused',
 
+  voicemailUnheard: (n) => `Voicemail: ${n === 1 ? '1 unheard message' : `${n} unheard messages`}`,
+  voicemailSince: (p) => {
+    switch (p.kind) {
+      case 'today':
+        return p.time;
+      case 'yesterday':
+        return `yesterday ${p.time}`;
+      case 'weekday':
+      case 'date':
+        return `${p.day} ${p.time}`;
+    }
+  },
+  voicemailFlag: (since) => `Not listened to for over a day${since ? ` (since ${since})` : ''}`,
+  voicemailHint: 'Listen to the messages on your voicemail (AS-5).',
+
   incomingHeading: 'Calls for colleagues that come to you',
   incoming: (name) => `Calls for ${name} now come to you`,
   decline: 'Decline',

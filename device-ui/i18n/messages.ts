@@ -1,6 +1,7 @@
 /** Every text the device UI shows, per language. Components never hold literal text. */
 import type { ErrorCode, Presence } from '../../protocol/index.js';
 import type { WhenParts } from './format.js';
+import type { SinceParts } from '../voicemail-model.js';
 
 /** An error explained to a person: what happened, then (optionally) what to do. */
 export interface ErrorSentence {
@@ -45,6 +46,16 @@ export interface Messages {
   /** heading of a notice about a forward set on the desk phone itself */
   pbxNoticeAdopted: string;
   pbxNoticeRefused: string;
+
+  // AS-5
+  /** "Telefonsvarer: 2 ubeaflyttede beskeder" */
+  voicemailUnheard(n: number): string;
+  /** a past instant: "i går kl. 10.12" */
+  voicemailSince(parts: SinceParts): string;
+  /** AS-5: unheard for more than a day: "Ikke aflyttet i over et døgn (siden tirsdag kl. 10.12)" */
+  voicemailFlag(since: string | null): string;
+  /** what to do about it */
+  voicemailHint: string;
 
   // DV-2
   incomingHeading: string;

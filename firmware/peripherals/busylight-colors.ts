@@ -36,6 +36,8 @@ export interface LightSource {
   presence: PersonOwn['presence'];
   ownDiversion: Pick<NonNullable<PersonOwn['ownDiversion']>, 'status'> | null;
   messages: ReadonlyArray<Pick<PersonOwn['messages'][number], 'status'>>;
+  /** AS-5: the mailbox, where the PBX reports voicemail */
+  voicemail?: Pick<NonNullable<PersonOwn['voicemail']>, 'unheard'> | undefined;
 }
 
 /** What the device itself knows before the hub does (a headset off its hook). */
@@ -48,9 +50,9 @@ function diverted(me: LightSource): boolean {
   return me.ownDiversion !== null && me.ownDiversion.status !== 'declined';
 }
 
-/** AS-1/AS-4: a message still waiting to be called back. */
+/** AS-1/AS-4: a message still waiting to be called back; AS-5: a voicemail not yet heard. */
 function messageWaiting(me: LightSource): boolean {
-  return me.messages.some((m) => m.status === 'waiting');
+  return me.messages.some((m) => m.status === 'waiting') || (me.voicemail?.unheard ?? 0) > 0;
 }
 
 function colorFor(me: LightSource, local: LocalSignals): Rgb {
@@ -70,7 +72,7 @@ function colorFor(me: LightSource, local: LocalSignals): Rgb {
   }
 }
 
-/** The light for a device's person (`DeviceView.me`): dark without one; a waiting message blinks whatever colour is lit. */
+/** The light for a device's person (`DeviceView.me`): dark without one; a waiting message or unheard voicemail blinks whatever colour is lit. */
 export function lightFor(me: LightSource | null | undefined, local: LocalSignals = {}): LightState {
   if (!me) return OFF;
   const rgb = colorFor(me, local);

@@ -2,7 +2,7 @@
  * PR-2 as a security boundary: an absence reason leaves the hub only towards the employee's
  * own phone and their leader's phone. Every other client — a colleague's phone, a kiosk, an
  * anonymous observer — subscribes to everything (`#`) and must never receive it, neither
- * from retained state nor from live updates.
+ * from retained state nor from live updates. The same holds for the voicemail state (AS-5).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -38,7 +38,7 @@ privacy('an absence reason reaches only the own phone and the leader\'s phone', 
   const seed = new SqliteStore({ file: path.join(dataDir, 'omstil.db') });
   const now = new Date();
   const back = new Date(now.getTime() + 3 * 86_400_000).toISOString();
-  seed.commit([{ ...initialRecord(employee.id, now), rev: 1, presence: 'absent', backAt: back, status: { kind: 'absent', since: now.toISOString(), until: back, source: 'phone' }, absenceReason: REASON }], [], { at: now.toISOString(), actor: 'test', op: 'seed', detail: null });
+  seed.commit([{ ...initialRecord(employee.id, now), rev: 1, presence: 'absent', backAt: back, status: { kind: 'absent', since: now.toISOString(), until: back, source: 'phone' }, absenceReason: REASON, voicemail: { unheard: 3, unheardSince: now.toISOString(), flaggedAt: null } }], [], { at: now.toISOString(), actor: 'test', op: 'seed', detail: null });
   seed.close();
   sys = await startSystem({ demo, dataDir, phones: 0, kiosks: 0 });
 
@@ -71,6 +71,14 @@ privacy('an absence reason reaches only the own phone and the leader\'s phone', 
     const mine = id === `phone-${colleague.id}` ? buildTopic({ kind: 'person-own', personId: colleague.id }) : null;
     const foreignOwn = received.get(id)!.filter((m) => m.topic.endsWith('/own') && m.topic !== mine);
     assert.equal(foreignOwn.map((m) => m.topic), [], `${id} gets no one else's own topic`);
+  }
+  // AS-5: the voicemail state goes the same way: own topic (and the leader's phone), never a public one
+  const voicemail = (id: string) => received.get(id)!.filter((m) => /"voicemail"|"unheard"/.test(m.text));
+  assert.ok(voicemail(`phone-${employee.id}`).some((m) => m.topic.endsWith(`${employee.id}/own`) && (JSON.parse(m.text) as { voicemail?: { unheard: number } }).voicemail?.unheard === 3), 'the own phone gets the voicemail state');
+  assert.ok(voicemail(`phone-${leader.id}`).length > 0, 'the leader\'s phone gets it (PR-4)');
+  for (const id of [`phone-${colleague.id}`, 'kiosk-1', 'anonymous-observer']) assert.equal(voicemail(id).map((m) => m.topic), [], `${id} must never see voicemail data`);
+  for (const m of received.get('kiosk-1')!.filter((x) => x.topic.endsWith('/public') || x.topic.includes('/member/'))) {
+    assert.not.ok('voicemail' in (JSON.parse(m.text) as object), `${m.topic} carries no voicemail`);
   }
   // public topics still tell everyone when the employee is back (PR-2)
   const pub = received.get('kiosk-1')!.find((m) => m.topic === buildTopic({ kind: 'person-public', personId: employee.id }))!;
