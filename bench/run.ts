@@ -1,7 +1,9 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|calendar|route|pbx|ui|firmware|ota|serial
- * (default all: the policy engine on 10,000 people, divert_e2e through the hub, then CalDAV sync
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|calendar|route|pbx|ui|firmware|ota|serial
+ * (default all: the policy engine on 10,000 people, report_quarter_s: `omstil report` on a quarter of
+ * 100,000 calls in SQLite, the simulated municipal day with and without omstil (day_*), divert_e2e
+ * through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
  * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
  * applied to a real Kamailio, then the device screens in headless Chromium, then the built
@@ -11,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
+const BENCHES = ['divert', 'policy', 'report', 'day', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -37,6 +39,16 @@ if (run('policy')) {
   // pure and CPU-bound: measured before the hub and the device farm start
   const { benchPolicy } = await import('./policy.js');
   figures = { ...figures, ...benchPolicy({ ...(progress ? { progress } : {}) }) };
+}
+if (run('report')) {
+  // ST-1: `omstil report` on a quarter of 100,000 calls (SQLite, CPU): before the hub and the farm start
+  const { benchReport } = await import('./report.js');
+  figures = { ...figures, ...(await benchReport({ ...(progress ? { progress } : {}) })) };
+}
+if (run('day')) {
+  // the simulated municipal day (docs/scenario.md), default seed: with omstil's policies and with a plain PBX
+  const { benchDay } = await import('./day.js');
+  figures = { ...figures, ...(await benchDay({ ...(progress ? { progress } : {}) })) };
 }
 if (run('divert')) {
   const { benchDivert } = await import('./divert-e2e.js');

@@ -18,6 +18,7 @@ import {
 import { Directory } from './directory/directory.js';
 import { CallPresence } from './pbx/call-presence.js';
 import { VoicemailWatch } from './pbx/voicemail-watch.js';
+import { CallStats } from './stats/call-stats.js';
 import type { PbxPort } from './pbx/pbx-port.js';
 import { PbxSync, type PbxStatus } from './pbx/pbx-sync.js';
 import { applyCommand, type Actor, type Command } from './policy/commands.js';
@@ -75,6 +76,8 @@ export class Hub {
   private readonly callPresence: CallPresence;
   /** AS-5: mailboxes' message-waiting state from the PBX */
   private readonly voicemail: VoicemailWatch;
+  /** ST-1: every finished call, stored for the statistics */
+  private readonly callStats: CallStats;
   /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
   private readonly publicSent = new Map<string, string>();
   /** when `refresh` may next change something */
@@ -110,6 +113,7 @@ export class Hub {
     });
     this.callPresence = new CallPresence({ pbx: opts.pbx, hub: this, logger: opts.logger.child('calls') });
     this.voicemail = new VoicemailWatch({ pbx: opts.pbx, hub: this, logger: opts.logger.child('voicemail') });
+    this.callStats = new CallStats({ pbx: opts.pbx, hub: this, store: opts.store, logger: opts.logger.child('stats') });
   }
 
   get directory(): Directory {
@@ -225,6 +229,7 @@ export class Hub {
     await this.reconcile();
     this.callPresence.start();
     this.voicemail.start();
+    this.callStats.start();
     this.timers.push(setInterval(() => this.tick(), this.opts.sweepIntervalMs ?? 1000));
     this.timers.push(setInterval(() => void this.reconcile(), this.opts.reconcileIntervalMs ?? 30_000));
     this.log.info('hub started', { people: this.dir.people.size, devices: this.dir.devices.size, pbx: this.opts.pbx.name });
@@ -240,6 +245,7 @@ export class Hub {
     this.pbxSync.stop();
     this.callPresence.stop();
     this.voicemail.stop();
+    this.callStats.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     const client = this.client;

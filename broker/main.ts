@@ -191,7 +191,7 @@ export async function startHubService(
     if (config.apiPort !== null) {
       const { token, file } = adminToken(config);
       tokenFile = file;
-      api = new AdminApi({ hub: started, ota: otaService, token, host: config.host, port: config.apiPort, logger: logger.child('api'), ...(calendarSync ? { calendars: () => calendarSync.status() } : {}) });
+      api = new AdminApi({ hub: started, ota: otaService, store, token, host: config.host, port: config.apiPort, logger: logger.child('api'), ...(calendarSync ? { calendars: () => calendarSync.status() } : {}) });
       await api.start();
     }
     return {

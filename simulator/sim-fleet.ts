@@ -95,7 +95,7 @@ export class SimFleet {
         this.answered.set(dev.id, []);
         this.opts.pbx.register(person.extension, (call) => {
           // a simulated employee picks up whatever rings
-          this.answered.get(dev.id)!.push({ callId: call.callId, from: call.from, to: call.to, route: [], answeredBy: call.ringing, outcome: 'answered' });
+          this.answered.get(dev.id)!.push({ callId: call.callId, pbxCallId: '', from: call.from, to: call.to, route: [], answeredBy: call.ringing, outcome: 'answered' });
           return true;
         });
         this.registered.push(person.extension);

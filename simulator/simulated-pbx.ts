@@ -13,6 +13,8 @@ export type CallOutcome = 'answered' | 'no-answer' | 'loop' | 'unknown-extension
 
 export interface CallResult {
   callId: number;
+  /** the call's id in its call events: unique across runs of the simulated PBX (a run prefix), as a real PBX's Call-ID is */
+  pbxCallId: string;
   from: string;
   to: string;
   /** every extension the call was offered to, in order; the last one rang */
@@ -34,6 +36,8 @@ export class SimulatedPbx implements PbxPort {
   private readonly endpoints = new Map<string, AnswerHandler>();
   private readonly forwardListeners = new Set<(ext: string, to: string | null) => void>();
   private nextCallId = 1;
+  /** makes call ids unique across runs: a stored call (ST-1) is never overwritten by a later run's call 1 */
+  private readonly run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
   readonly log: CallResult[] = [];
   private readonly routeTable = new Map<string, PbxRoute>();
   private readonly callListeners = new Set<(e: PbxCallEvent) => void>();
@@ -166,11 +170,11 @@ export class SimulatedPbx implements PbxPort {
   call(from: string, to: string, opts: { hold?: boolean } = {}): CallResult {
     const callId = this.nextCallId++;
     const result = this.route(callId, from, to);
+    const id = result.pbxCallId;
     const last = result.route.at(-1)!;
     if (result.outcome === 'no-answer' && this.voicemail(last)) result.outcome = 'voicemail';
     this.log.push(result);
     if (this.log.length > 1000) this.log.shift();
-    const id = String(callId);
     if (result.outcome === 'answered' || result.outcome === 'no-answer' || result.outcome === 'voicemail') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [last] });
     if (result.outcome === 'announced') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [], route: { kind: 'announce', reason: result.announce! } });
     if (result.outcome === 'answered') {
@@ -187,19 +191,20 @@ export class SimulatedPbx implements PbxPort {
   /** Ends a call placed with `hold`. */
   hangup(callId: number): void {
     const c = this.log.find((r) => r.callId === callId);
-    if (c) this.emit({ type: 'ended', callId: String(callId), caller: c.from, callee: c.to, reason: 'completed' });
+    if (c) this.emit({ type: 'ended', callId: c.pbxCallId, caller: c.from, callee: c.to, reason: 'completed' });
   }
 
   private route(callId: number, from: string, to: string): CallResult {
+    const pbxCallId = `${this.run}-${callId}`;
     const decided = this.routes ? this.routeTable.get(to) : undefined;
-    if (decided?.kind === 'announce') return { callId, from, to, route: [to], answeredBy: null, outcome: 'announced', announce: decided.reason };
+    if (decided?.kind === 'announce') return { callId, pbxCallId, from, to, route: [to], answeredBy: null, outcome: 'announced', announce: decided.reason };
     if (decided?.kind === 'ring') {
       // parallel ringing: the first that answers takes the call
       for (const ext of decided.extensions) {
         const endpoint = this.endpoints.get(ext);
-        if (endpoint?.({ callId, from, to, ringing: ext })) return { callId, from, to, route: [to, ext], answeredBy: ext, outcome: 'answered' };
+        if (endpoint?.({ callId, from, to, ringing: ext })) return { callId, pbxCallId, from, to, route: [to, ext], answeredBy: ext, outcome: 'answered' };
       }
-      return { callId, from, to, route: [to, ...decided.extensions], answeredBy: null, outcome: 'no-answer' };
+      return { callId, pbxCallId, from, to, route: [to, ...decided.extensions], answeredBy: null, outcome: 'no-answer' };
     }
     const route = [to];
     let current = to;
@@ -223,6 +228,6 @@ export class SimulatedPbx implements PbxPort {
         outcome = 'answered';
       } else outcome = 'no-answer';
     }
-    return { callId, from, to, route, answeredBy, outcome };
+    return { callId, pbxCallId, from, to, route, answeredBy, outcome };
   }
 }

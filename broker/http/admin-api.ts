@@ -5,6 +5,8 @@
  * `GET /api/v1/route` (also `/api/route`; RT-2, route-endpoint.ts), which needs no token.
  * The fleet for IT: `GET /api/v1/devices` (token; long poll with `?after&wait`) and the page
  * that shows it at `/fleet` (no token; it asks for one), both from broker/fleet/.
+ * ST-1 quarterly reports: `GET /api/v1/reports/{quarter}` (token; JSON, `?format=csv|html`) and
+ * the page that shows them at `/reports` (no token; it asks for one), from broker/stats/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -21,6 +23,8 @@ import {
   MAX_ADMIN_BODY_BYTES,
   MAX_OTA_IMAGE_BYTES,
   OmstilError,
+  QUARTER_PATTERN,
+  type QuarterReport,
   type Schema,
   ROUTE_PATH,
   ROUTE_PATH_SHORT,
@@ -40,6 +44,12 @@ import { defaultUiDir } from '../../simulator/main.js';
 import { OtaError } from '../ota/ota-error.js';
 import type { OtaService } from '../ota/ota-service.js';
 import { otaRolloutQuery } from '../ota/rollout-query.js';
+import type { Store } from '../store/store.js';
+import { quarterReportFromStore } from '../stats/quarter-report.js';
+import { renderReportCsv } from '../stats/report-csv.js';
+import { renderReportHtml } from '../stats/report-html.js';
+import { reportFileName } from '../stats/report-quarters.js';
+import { ReportsPage } from '../stats/reports-page.js';
 
 export interface AdminApiOptions {
   hub: Hub;
@@ -53,6 +63,19 @@ export interface AdminApiOptions {
   logger: Logger;
   /** the built device UI (index.html, omstil-ui.js) for the fleet page at /fleet; default: dist/device-ui */
   uiDir?: string;
+  /** ST-1: the hub's store, read for the quarterly reports (/api/v1/reports, /reports); without it they answer 503 */
+  store?: Store;
+}
+
+/** ST-1: a report is built at most once a minute per quarter (the page fetches HTML, then CSV or JSON) */
+const REPORT_CACHE_MS = 60_000;
+
+/** A handler's answer that is not JSON (a report as CSV or HTML), with its headers. */
+class RawResponse {
+  constructor(
+    readonly headers: Record<string, string>,
+    readonly body: string,
+  ) {}
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -77,11 +100,14 @@ export class AdminApi {
   private readonly routes: { method: string; path: RegExp; handler: Handler }[] = [];
   private readonly fleetWaiters: FleetWaiters;
   private readonly fleetPage: FleetPage;
+  private readonly reportsPage: ReportsPage;
+  private readonly reports = new Map<string, { at: number; report: QuarterReport }>();
 
   constructor(private readonly opts: AdminApiOptions) {
     const hub = opts.hub;
     this.fleetWaiters = new FleetWaiters(hub.fleet);
     this.fleetPage = new FleetPage(opts.uiDir ?? defaultUiDir());
+    this.reportsPage = new ReportsPage(() => hub.now());
     const actor: Actor = { source: 'admin', id: 'api', personId: null };
     const run = (cmd: Command) => ({ ok: true, data: hub.execute(actor, cmd) ?? null });
     const id = '([a-z0-9-]{1,64})';
@@ -163,6 +189,27 @@ export class AdminApi {
       route('GET', '/ota/rollouts/:id', async (m) => ota.get(m[1]!));
       route('POST', '/ota/rollouts/:id/halt', async (m) => ota.halt(m[1]!));
     }
+    // ST-1: the quarterly report; JSON (the QuarterReport contract), ?format=csv (a download) or ?format=html&lang=da|en
+    route('GET', '/reports/([^/]{1,32})', async (m, _b, url) => {
+      const quarter = m[1]!;
+      if (!QUARTER_PATTERN.test(quarter)) throw new OmstilError('invalid-payload', `quarter: must be a quarter like 2026Q4, got "${quarter}"`, { field: 'quarter', rule: 'ST-1' });
+      const format = url.searchParams.get('format') ?? 'json';
+      if (format !== 'json' && format !== 'csv' && format !== 'html') throw new OmstilError('invalid-payload', 'format: must be json, csv or html', { field: 'format', rule: 'ST-1' });
+      const lang = url.searchParams.get('lang') ?? 'da';
+      if (lang !== 'da' && lang !== 'en') throw new OmstilError('invalid-payload', 'lang: must be da or en', { field: 'lang', rule: 'ST-1' });
+      const report = this.report(quarter);
+      if (format === 'json') return report;
+      if (format === 'csv') return new RawResponse({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${reportFileName(quarter, 'csv')}"` }, renderReportCsv(report));
+      return new RawResponse(
+        {
+          'content-type': 'text/html; charset=utf-8',
+          'content-disposition': `inline; filename="${reportFileName(quarter, 'html')}"`,
+          // the report runs nothing and loads nothing (report-html.ts)
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+        },
+        renderReportHtml(report, { language: lang }),
+      );
+    });
     // calendar sync per calendar: last sync, last error, entries that could not be read
     route('GET', '/calendars', async () => opts.calendars?.() ?? []);
     // the routing endpoint (PH-4): who answers this number now, or at ?at=
@@ -174,6 +221,19 @@ export class AdminApi {
       if (Number.isNaN(at.getTime())) throw new OmstilError('invalid-payload', 'at: not a time', { field: 'at' });
       return hub.resolveCall(number, at);
     });
+  }
+
+  /** ST-1: the quarter's report from the store, built at most once a minute per quarter. */
+  private report(quarter: string): QuarterReport {
+    const store = this.opts.store;
+    if (!store) throw new ReportsUnavailable();
+    const now = this.opts.hub.now();
+    const cached = this.reports.get(quarter);
+    if (cached && now.getTime() - cached.at >= 0 && now.getTime() - cached.at < REPORT_CACHE_MS) return cached.report;
+    const report = quarterReportFromStore(store, this.opts.hub.directory, quarter, now);
+    if (this.reports.size >= 8) this.reports.delete(this.reports.keys().next().value!);
+    this.reports.set(quarter, { at: now.getTime(), report });
+    return report;
   }
 
   get url(): string {
@@ -226,6 +286,8 @@ export class AdminApi {
       if (url.pathname === `${ADMIN_API_PREFIX}/healthz`) return send(200, { ok: true });
       // the fleet page's files: no data in them, so no token (the page asks for it)
       if (this.fleetPage.serves(url.pathname)) return await this.fleetPage.send(url.pathname, req.method, res);
+      // ST-1: the reports page and its script: no figures in them, so no token (the page asks for it)
+      if (this.reportsPage.serves(url.pathname)) return this.reportsPage.send(url, req.method, res);
       // RT-2: read by the PBX and the voicebot inside the network; shows only what the reception board shows, so no token
       if (url.pathname === ROUTE_PATH || url.pathname === ROUTE_PATH_SHORT) {
         if (req.method !== 'GET') {
@@ -247,8 +309,10 @@ export class AdminApi {
         return fail(new OmstilError('invalid-payload', `${req.method} is not allowed here`, { field: 'method' }), 405);
       }
       const data = await route.handler(route.path.exec(url.pathname)!, () => readJson(req), url, (limit) => readRaw(req, limit));
+      if (data instanceof RawResponse) return void res.writeHead(200, { ...data.headers, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(data.body);
       send(200, data);
     } catch (err) {
+      if (err instanceof ReportsUnavailable) return fail(new OmstilError('internal', err.message), 503);
       if (err instanceof OtaError) {
         this.opts.logger.info('admin request refused', { method: req.method, path: url.pathname, code: err.code });
         return send(err.status, { ok: false, error: err.toBody() });
@@ -260,6 +324,13 @@ export class AdminApi {
       this.opts.logger.error('admin request failed', { method: req.method, path: url.pathname, err: (err as Error).stack });
       fail(new OmstilError('internal', 'internal error; the hub has logged it'));
     }
+  }
+}
+
+/** ST-1: the admin API was started without the store (`AdminApiOptions.store`). */
+class ReportsUnavailable extends Error {
+  constructor() {
+    super('the quarterly reports are not available: this admin API has no store');
   }
 }
 

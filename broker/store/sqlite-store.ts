@@ -12,6 +12,8 @@ import type { DeptRecord } from '../state/dept-record.js';
 import type { MessageRecord } from '../state/message-record.js';
 import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
 import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
+import type { CallRecord } from '../stats/call-record.js';
+import { OmstilError } from '../../protocol/index.js';
 import type { JournalEntry, Store, StoredDirectory, StoredRollout } from './store.js';
 
 /** Migrations in order; index + 1 is the schema version (PRAGMA user_version). Never edit one that shipped. */
@@ -75,7 +77,39 @@ const MIGRATIONS: string[] = [
      body TEXT NOT NULL,
      PRIMARY KEY (rollout_id, device_id)
    );`,
+  // 6: statistics (ST-1). `call`: every finished call, one row per PBX call id, in columns (no
+  // JSON to parse: a quarter's 100,000 rows are read in one pass); instants are ISO in UTC so
+  // text order is time order. `message.taken_at` (the body's takenAt, ISO in UTC) and
+  // `journal (at)` let a quarter's messages and diversions be found without a scan.
+  `CREATE TABLE call (
+     call_id TEXT PRIMARY KEY,
+     offered_at TEXT NOT NULL,
+     number TEXT NOT NULL,
+     dept_id TEXT,
+     fn TEXT,
+     person_id TEXT,
+     answered_at TEXT,
+     ended_at TEXT NOT NULL,
+     wait_s REAL NOT NULL,
+     outcome TEXT NOT NULL,
+     answered_by TEXT,
+     transfers INTEGER NOT NULL,
+     met_unavailable INTEGER NOT NULL,
+     inside_hours INTEGER NOT NULL
+   );
+   CREATE INDEX call_by_offered ON call (offered_at);
+   ALTER TABLE message ADD COLUMN taken_at TEXT;
+   UPDATE message SET taken_at = coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(body, '$.takenAt')), json_extract(body, '$.takenAt'));
+   CREATE INDEX message_by_taken ON message (taken_at);
+   CREATE INDEX journal_by_at ON journal (at);`,
 ];
+
+/** The `call` table's columns in the order `calls()` reads them. */
+const CALL_COLUMNS = 'call_id, offered_at, number, dept_id, fn, person_id, answered_at, ended_at, wait_s, outcome, answered_by, transfers, met_unavailable, inside_hours';
+type CallRow = [string, string, string, string | null, string | null, string | null, string | null, string, number, CallRecord['outcome'], string | null, number, number, number];
+
+/** An instant as the store's columns keep it: ISO in UTC (text order is time order). */
+const utc = (at: string) => new Date(at).toISOString();
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -93,6 +127,7 @@ export class SqliteStore implements Store {
   private readonly append: Database.Statement;
   private readonly upsertRollout: Database.Statement;
   private readonly upsertOtaDevice: Database.Statement;
+  private readonly upsertCall: Database.Statement;
 
   /** where the database lives (':memory:' for none) */
   readonly file: string;
@@ -119,7 +154,7 @@ export class SqliteStore implements Store {
       'INSERT INTO dept_state (dept_id, rev, body) VALUES (?, ?, ?) ON CONFLICT(dept_id) DO UPDATE SET rev = excluded.rev, body = excluded.body',
     );
     this.upsertMessage = this.db.prepare(
-      'INSERT INTO message (message_id, rev, recipient, status, updated_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET rev = excluded.rev, recipient = excluded.recipient, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body',
+      'INSERT INTO message (message_id, rev, recipient, status, updated_at, taken_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET rev = excluded.rev, recipient = excluded.recipient, status = excluded.status, updated_at = excluded.updated_at, taken_at = excluded.taken_at, body = excluded.body',
     );
     this.upsertBroadcast = this.db.prepare(
       'INSERT INTO broadcast (broadcast_id, rev, expires, body) VALUES (?, ?, ?, ?) ON CONFLICT(broadcast_id) DO UPDATE SET rev = excluded.rev, expires = excluded.expires, body = excluded.body',
@@ -131,6 +166,7 @@ export class SqliteStore implements Store {
     this.upsertOtaDevice = this.db.prepare(
       'INSERT INTO ota_device (rollout_id, device_id, state, body) VALUES (?, ?, ?, ?) ON CONFLICT(rollout_id, device_id) DO UPDATE SET state = excluded.state, body = excluded.body',
     );
+    this.upsertCall = this.db.prepare(`INSERT OR REPLACE INTO call (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
   get schemaVersion(): number {
@@ -184,7 +220,7 @@ export class SqliteStore implements Store {
       for (const r of people) this.upsert.run(r.personId, r.rev, JSON.stringify(r));
       for (const d of depts) this.upsertDept.run(d.deptId, d.rev, JSON.stringify(d));
       // updated_at as an ISO instant in UTC, so `>=` on the text orders it
-      for (const m of messages) this.upsertMessage.run(m.id, m.rev, m.for, m.status, new Date(m.updatedAt).toISOString(), JSON.stringify(m));
+      for (const m of messages) this.upsertMessage.run(m.id, m.rev, m.for, m.status, utc(m.updatedAt), utc(m.takenAt), JSON.stringify(m));
       for (const b of broadcasts) this.upsertBroadcast.run(b.id, b.rev, new Date(b.expires).toISOString(), JSON.stringify(b));
       this.append.run(entry.at, entry.actor, entry.op, JSON.stringify(entry.detail ?? null));
     })();
@@ -238,6 +274,71 @@ export class SqliteStore implements Store {
       for (const d of devices) this.upsertOtaDevice.run(record.id, d.deviceId, d.state, JSON.stringify(d));
       if (entry) this.append.run(entry.at, entry.actor, entry.op, JSON.stringify(entry.detail ?? null));
     })();
+  }
+
+  saveCall(c: CallRecord): void {
+    for (const field of ['offeredAt', 'endedAt', 'answeredAt'] as const) {
+      const v = c[field];
+      if ((v !== null || field !== 'answeredAt') && !(typeof v === 'string' && Number.isFinite(Date.parse(v)))) {
+        throw new OmstilError('invalid-payload', `call.${field}: not an ISO instant: ${JSON.stringify(v)}`, { field: `call.${field}`, rule: 'ST-1' });
+      }
+    }
+    if (typeof c.callId !== 'string' || !c.callId) throw new OmstilError('invalid-payload', 'call.callId: must be a non-empty string', { field: 'call.callId', rule: 'ST-1' });
+    this.upsertCall.run(
+      c.callId,
+      utc(c.offeredAt),
+      c.number,
+      c.deptId,
+      c.fn,
+      c.personId,
+      c.answeredAt === null ? null : utc(c.answeredAt),
+      utc(c.endedAt),
+      c.waitS,
+      c.outcome,
+      c.answeredBy,
+      c.transfers,
+      c.metUnavailable ? 1 : 0,
+      c.insideHours ? 1 : 0,
+    );
+  }
+
+  /**
+   * Streams the rows of an open query: nothing else may use this connection until the
+   * iteration ends (better-sqlite3), so read it to the end (or break) before writing.
+   */
+  *calls(from: Date, to: Date): Iterable<CallRecord> {
+    const stmt = this.db.prepare(`SELECT ${CALL_COLUMNS} FROM call WHERE offered_at >= ? AND offered_at < ? ORDER BY offered_at, call_id`).raw(true);
+    for (const r of stmt.iterate(from.toISOString(), to.toISOString()) as IterableIterator<CallRow>) {
+      yield {
+        callId: r[0],
+        number: r[2],
+        deptId: r[3],
+        fn: r[4],
+        personId: r[5],
+        offeredAt: r[1],
+        answeredAt: r[6],
+        endedAt: r[7],
+        waitS: r[8],
+        outcome: r[9],
+        answeredBy: r[10],
+        transfers: r[11],
+        metUnavailable: r[12] === 1,
+        insideHours: r[13] === 1,
+      };
+    }
+  }
+
+  messagesTaken(from: Date, to: Date): MessageRecord[] {
+    const rows = this.db.prepare('SELECT body FROM message WHERE taken_at >= ? AND taken_at < ? ORDER BY taken_at, message_id').all(from.toISOString(), to.toISOString()) as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as MessageRecord);
+  }
+
+  journalBetween(from: Date, to: Date, ops: readonly string[]): JournalEntry[] {
+    if (!ops.length) return [];
+    const rows = this.db
+      .prepare(`SELECT at, actor, op, detail FROM journal WHERE at >= ? AND at < ? AND op IN (${ops.map(() => '?').join(', ')}) ORDER BY at, seq`)
+      .all(from.toISOString(), to.toISOString(), ...ops) as { at: string; actor: string; op: string; detail: string }[];
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
   }
 
   close(): void {

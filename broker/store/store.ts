@@ -5,6 +5,7 @@ import type { DeptRecord } from '../state/dept-record.js';
 import type { MessageRecord } from '../state/message-record.js';
 import type { PersonRecord } from '../state/person-record.js';
 import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
+import type { CallRecord } from '../stats/call-record.js';
 
 export interface JournalEntry {
   at: string;
@@ -49,5 +50,13 @@ export interface Store {
   loadRollouts(): StoredRollout[];
   /** OTA: writes a rollout and the given devices' records (and a journal entry) in one transaction. */
   saveRollout(record: RolloutRecord, devices: readonly RolloutDevice[], entry?: JournalEntry): void;
+  /** ST-1: stores a finished call (idempotent by call id: a repeated one replaces it). */
+  saveCall(call: CallRecord): void;
+  /** ST-1: the calls offered in [from, to), oldest first. Streams: a quarter may hold 100,000. */
+  calls(from: Date, to: Date): Iterable<CallRecord>;
+  /** ST-1 / AS-4: the messages taken in [from, to) (with their audit trail), oldest first. */
+  messagesTaken(from: Date, to: Date): MessageRecord[];
+  /** ST-1: the journal entries in [from, to) whose op is one of `ops`, oldest first. */
+  journalBetween(from: Date, to: Date, ops: readonly string[]): JournalEntry[];
   close(): void;
 }

@@ -25,15 +25,19 @@ test('answered and unanswered calls: ringing, answered, ended, at the clock\'s t
   const { calls } = record(pbx);
   pbx.register('1001', () => true);
   pbx.register('1002', () => false);
-  assert.is(pbx.call('5550', '1001').outcome, 'answered');
-  assert.is(pbx.call('5550', '1002').outcome, 'no-answer');
+  const one = pbx.call('5550', '1001');
+  const two = pbx.call('5550', '1002');
+  assert.equal([one.outcome, two.outcome], ['answered', 'no-answer']);
   assert.equal(calls.map((e) => [e.callId, e.type, e.reason ?? null, e.extensions ?? null]), [
-    ['1', 'ringing', null, ['1001']],
-    ['1', 'answered', null, ['1001']],
-    ['1', 'ended', 'completed', null],
-    ['2', 'ringing', null, ['1002']],
-    ['2', 'ended', 'no-answer', null],
+    [one.pbxCallId, 'ringing', null, ['1001']],
+    [one.pbxCallId, 'answered', null, ['1001']],
+    [one.pbxCallId, 'ended', 'completed', null],
+    [two.pbxCallId, 'ringing', null, ['1002']],
+    [two.pbxCallId, 'ended', 'no-answer', null],
   ]);
+  // ids are unique across runs of the PBX, as a real PBX's Call-ID is (a stored call is never overwritten, ST-1)
+  assert.match(one.pbxCallId, /^[a-z0-9]+-1$/);
+  assert.is.not(new SimulatedPbx().call('5550', '1001').pbxCallId, one.pbxCallId);
   assert.ok(calls.every((e) => e.at === AT.toISOString()));
 });
 

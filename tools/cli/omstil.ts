@@ -32,6 +32,8 @@ import { loadOtaPublicKey } from '../../broker/ota/ota-key.js';
 import type { KeyObject } from 'node:crypto';
 import { SerialSimError } from '../../simulator/serial/serial-sim.js';
 import { registerOtaCommand } from './ota-command.js';
+import { registerReportCommand } from './report-command.js';
+import { runScenarioCommand } from './scenario-command.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
 
@@ -203,8 +205,14 @@ common(program.command('sim'))
   .option('--serial [n]', 'instead: n devices (default 1) IT flashes over serial, each on a socat pty pair; prints the ports for `omstil flash --port`', int)
   .option('--baud <rate>', 'with --serial: the line rate the devices\' bootloaders pace to (8N1)', int, 115200)
   .option('--key <dir>', 'folder with omstil-signing.pub, the key the devices trust: with --serial for flashing; without, the simulated devices get A/B slots and take `omstil ota` updates')
+  .addOption(new Option('--scenario <name>', 'instead: simulate a municipal day with and without omstil\'s policies and print the KPIs side by side (docs/scenario.md)').choices(['day']))
+  .option('--seed <n>', 'with --scenario: the random seed (the same seed, the same day)', int)
+  .option('--json', 'with --scenario: print the result as JSON')
+  .option('--departments <n>', 'with --scenario: departments in the simulated municipality (default 20)', int)
+  .option('--date <YYYY-MM-DD>', 'with --scenario: the simulated day (default 2026-11-24, a Tuesday)')
   .addHelpText('after', '\nThe simulated PBX runs inside the hub process: use `omstil up` to place calls.')
   .action(async (o: Record<string, unknown>) => {
+    if (o.scenario !== undefined) return runScenarioCommand(o);
     const config = configFrom(o);
     const logger = loggerFor(config);
     const directory = await resolveDirectory(config);
@@ -463,6 +471,7 @@ function parseLocalTime(text: string): Date {
 
 registerFlashCommand(program);
 registerOtaCommand(program);
+registerReportCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number };

@@ -1,0 +1,44 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { simulateDay, type DayResult } from '../../../simulator/scenario/day-scenario.js';
+import { paramLines, scenarioParams } from '../../../simulator/scenario/scenario-params.js';
+
+const t = suite('simulator/scenario/day-scenario');
+
+let first: DayResult;
+t.before(() => {
+  first = simulateDay({ seed: 11 });
+});
+
+t('the same seed gives the same numbers', () => {
+  assert.equal(simulateDay({ seed: 11 }), first);
+});
+
+t('different seeds give different days and numbers', () => {
+  const other = simulateDay({ seed: 12 });
+  assert.is.not(other.day.calls, first.day.calls);
+  assert.not.equal(other.with, first.with);
+  assert.not.equal(other.without, first.without);
+});
+
+t('the parameters reported are the ones used, the same for both runs', () => {
+  assert.equal(first.params, scenarioParams({ seed: 11 }));
+  assert.is(first.with.offered, first.day.calls);
+  assert.is(first.without.offered, first.day.calls);
+  const printed = new Map(paramLines(first.params).map(([k, v]) => [k, v]));
+  assert.is(printed.get('seed'), '11');
+});
+
+t('the KPIs hang together', () => {
+  for (const k of [first.with, first.without]) {
+    assert.is(k.answered + k.messages + k.voicemail + k.noAnswer + k.announced <= k.offered, true);
+    assert.ok(k.firstContact <= k.answered);
+    assert.ok(k.lostWhileReachable <= k.lost);
+    assert.is(k.unansweredBusy + k.unansweredAway, k.voicemail + k.noAnswer);
+  }
+  assert.is(first.without.messages, 0);
+  assert.is(first.without.callbacks.taken, 0);
+  assert.is(first.with.callbacks.taken, first.with.messages);
+});
+
+t.run();
