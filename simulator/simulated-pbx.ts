@@ -5,7 +5,9 @@
  * against loops). Every call is reported as call events (ringing, answered, ended; a call
  * sent to the IVR rings nobody and ends `announced`). With `voicemail`, an unanswered call
  * goes to the last ringing extension's mailbox (ended `voicemail`) and the mailbox's
- * message-waiting state is reported (AS-5), as Asterisk's `MessageWaiting` does.
+ * message-waiting state is reported (AS-5), as Asterisk's `MessageWaiting` does. With `routes`
+ * and no mailbox, a call nobody answers falls back to the IVR with reason `message` (PH-4:
+ * never silence), reported as a second `ringing` with the announce route, then `announced`.
  */
 import { PbxError, type AnnounceReason, type PbxCallEvent, type PbxPort, type PbxRoute, type PbxRoutes, type PbxVoicemailEvent } from '../broker/pbx/pbx-port.js';
 
@@ -173,9 +175,17 @@ export class SimulatedPbx implements PbxPort {
     const id = result.pbxCallId;
     const last = result.route.at(-1)!;
     if (result.outcome === 'no-answer' && this.voicemail(last)) result.outcome = 'voicemail';
+    // PH-4 "never silence": a PBX routing by the hub's decisions sends a call nobody answered to
+    // the IVR, which offers a message (as omstil.cfg's failure route does); a mailbox comes first
+    const fellBack = result.outcome === 'no-answer' && this.routes !== undefined;
+    if (fellBack) {
+      result.outcome = 'announced';
+      result.announce = 'message';
+    }
     this.log.push(result);
     if (this.log.length > 1000) this.log.shift();
-    if (result.outcome === 'answered' || result.outcome === 'no-answer' || result.outcome === 'voicemail') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [last] });
+    if (result.outcome === 'answered' || result.outcome === 'no-answer' || result.outcome === 'voicemail' || fellBack) this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [last] });
+    // sent to the IVR by its route, or after nobody answered: a ringing with the announce route
     if (result.outcome === 'announced') this.emit({ type: 'ringing', callId: id, caller: from, callee: to, extensions: [], route: { kind: 'announce', reason: result.announce! } });
     if (result.outcome === 'answered') {
       this.emit({ type: 'answered', callId: id, caller: from, callee: to, extensions: [result.answeredBy!] });

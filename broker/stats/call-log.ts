@@ -11,6 +11,12 @@
  * - `transferred` after an answer counts a transfer;
  * - `ended` finishes the call (the outcome: see `outcomeOf`).
  *
+ * The IVR is no person: on a call routed to it (`announce`) an `answered` with no extension
+ * is the IVR picking up (Kamailio reports it so), not an answer; the caller's wait ends there.
+ * A call that rang phones and then fell back to the IVR (PH-4 "never silence": nobody answered,
+ * so the PBX offers a message) reports a second `ringing` with an `announce` route: from then
+ * on it counts as the IVR's.
+ *
  * PBXes dial on after an unanswered round under the same call id (Asterisk's CFU/follow-me:
  * `ended` no-answer, then `ringing` again): a call that ended unanswered is remembered a while
  * and such a ringing reopens it, so its next `ended` replaces the record (the store keeps one
@@ -100,6 +106,8 @@ interface OpenCall extends CallClass {
   answeredBy: string | null;
   transfers: number;
   announce: AnnounceReason | null;
+  /** when the IVR picked up (an `announce` call answered with no extension); null: it did not */
+  ivr: number | null;
   /** the PBX's time of the call's last event: earlier ones are out of order */
   last: number;
   /** the fold's time (`now`) the call was last heard of: for expiry */
@@ -149,6 +157,10 @@ export class CallLog {
     call.seen = seen;
     switch (e.type) {
       case 'answered': {
+        if (call.announce !== null && call.answered === null && !e.extensions?.length) {
+          call.ivr ??= at; // the IVR picked up: no person answered
+          return [];
+        }
         if (call.answered === null) call.answered = at;
         const ext = e.extensions?.[0];
         if (typeof ext === 'string' && ext) call.answeredBy = ext;
@@ -159,7 +171,7 @@ export class CallLog {
         return [];
       case 'ended': {
         this.open.delete(call.callId);
-        const outcome = outcomeOf(call.answered !== null, e.reason, call.announce);
+        const outcome = call.answered === null && call.ivr !== null ? outcomeOf(false, 'announced', call.announce) : outcomeOf(call.answered !== null, e.reason, call.announce);
         if (outcome !== 'answered') this.remember(call, seen);
         return [record(call, at, outcome)];
       }
@@ -175,6 +187,8 @@ export class CallLog {
       if (at >= existing.last) {
         existing.last = at;
         existing.seen = seen;
+        // PH-4: nobody answered, the PBX fell back to the IVR
+        if (e.route?.kind === 'announce' && existing.answered === null) existing.announce = e.route.reason;
       }
       return [];
     }
@@ -193,7 +207,7 @@ export class CallLog {
     const finished = this.open.size >= this.maxOpen ? this.evictOldest() : [];
     const cls = this.opts.classify(number, new Date(at));
     const announce = e.route?.kind === 'announce' ? e.route.reason : null;
-    this.open.set(e.callId, { ...cls, callId: e.callId, number, offered: at, answered: null, answeredBy: null, transfers: 0, announce, last: at, seen });
+    this.open.set(e.callId, { ...cls, callId: e.callId, number, offered: at, answered: null, answeredBy: null, transfers: 0, announce, ivr: null, last: at, seen });
     return finished;
   }
 
@@ -239,6 +253,8 @@ export class CallLog {
 
 function record(call: OpenCall, endedAt: number, outcome: CallOutcome): CallRecord {
   const answered = outcome === 'answered' ? call.answered : null;
+  // the caller waited until someone (or, unanswered, the IVR) picked up, or until the end
+  const waited = answered ?? call.ivr ?? endedAt;
   return {
     callId: call.callId,
     number: call.number,
@@ -248,7 +264,7 @@ function record(call: OpenCall, endedAt: number, outcome: CallOutcome): CallReco
     offeredAt: iso(call.offered),
     answeredAt: answered === null ? null : iso(answered),
     endedAt: iso(endedAt),
-    waitS: Math.max(0, ((answered ?? endedAt) - call.offered) / 1000),
+    waitS: Math.max(0, (waited - call.offered) / 1000),
     outcome,
     answeredBy: answered === null ? null : call.answeredBy,
     transfers: call.transfers,

@@ -84,4 +84,20 @@ test('without voicemail nothing is left in a mailbox and no message-waiting even
   assert.equal([pbx.mailbox('1002'), boxes], [{ unheard: 0, heard: 0 }, []]);
 });
 
+test('PH-4 never silence: routing by the hub, a call nobody answers falls back to the IVR with a message offer; a mailbox comes first', async () => {
+  const pbx = new SimulatedPbx({ routes: true, voicemail: (ext) => ext === '1003' });
+  const { calls } = record(pbx);
+  pbx.register('1002', () => false);
+  pbx.register('1003', () => false);
+  await pbx.routes!.apply('1900', { kind: 'ring', extensions: ['1002'] });
+  const r = pbx.call('5550', '1900');
+  assert.equal([r.outcome, r.announce, r.route], ['announced', 'message', ['1900', '1002']]);
+  assert.equal(calls.map((e) => [e.type, e.extensions ?? null, e.route ?? null, e.reason ?? null]), [
+    ['ringing', ['1002'], null, null],
+    ['ringing', [], { kind: 'announce', reason: 'message' }, null],
+    ['ended', null, null, 'announced'],
+  ]);
+  assert.is(pbx.call('5550', '1003').outcome, 'voicemail');
+});
+
 test.run();

@@ -252,4 +252,39 @@ t('bounded: with every end lost, open calls never pass the maximum; the oldest a
   assert.is(again('d0', 600), at(600), 'the oldest was forgotten');
 });
 
+t('the IVR is no person: an announce call it picks up (Kamailio: answered with no extension) is a message or announced, waiting until the pick-up', () => {
+  const log = fold();
+  const msg = run(log, [
+    ev('ringing', 'i1', 0, { extensions: [], route: { kind: 'announce', reason: 'message' } }),
+    ev('answered', 'i1', 2, { extensions: [] }),
+    ev('ended', 'i1', 90, { reason: 'completed' }),
+  ]);
+  assert.equal([msg[0]!.outcome, msg[0]!.answeredAt, msg[0]!.answeredBy, msg[0]!.waitS], ['message', null, null, 2]);
+  const spoke = run(log, [
+    ev('ringing', 'i2', 0, { extensions: [], route: { kind: 'announce', reason: 'closure' } }),
+    ev('answered', 'i2', 1, {}),
+    ev('ended', 'i2', 30, { reason: 'completed' }),
+  ]);
+  assert.equal([spoke[0]!.outcome, spoke[0]!.waitS], ['announced', 1]);
+});
+
+t('PH-4 never silence: a call nobody answers falls back to the IVR (a second ringing, announce message): a message, not lost; its class stays the first offer\'s', () => {
+  const log = fold();
+  const out = run(log, [
+    ev('ringing', 'f1', 0, { extensions: ['1001'] }),
+    ev('ringing', 'f1', 30, { extensions: [], route: { kind: 'announce', reason: 'message' } }),
+    ev('answered', 'f1', 31, { extensions: [] }),
+    ev('ended', 'f1', 120, { reason: 'completed' }),
+  ]);
+  assert.equal([out.length, out[0]!.outcome, out[0]!.personId, out[0]!.waitS, out[0]!.answeredAt], [1, 'message', 'anna', 31, null]);
+  // an answered call that is later transferred to the IVR stays answered
+  const kept = run(log, [
+    ev('ringing', 'f2', 0, { extensions: ['1001'] }),
+    ev('answered', 'f2', 5, { extensions: ['1001'] }),
+    ev('ringing', 'f2', 60, { extensions: [], route: { kind: 'announce', reason: 'message' } }),
+    ev('ended', 'f2', 120, { reason: 'completed' }),
+  ]);
+  assert.equal([kept[0]!.outcome, kept[0]!.answeredBy], ['answered', '1001']);
+});
+
 t.run();
