@@ -9,7 +9,9 @@
  * - `with`: the real policy decides. The calendar, the phones and the PBX change the state with
  *   the real `applyCommand` (PR-1, PR-3, DV-5, PH-3), time with the real `refresh`, and every
  *   call is routed by the real `resolveCall` (PH-4, DV-4, PH-3, AS-1, AS-3); messages are taken
- *   with `take-message` (AS-2 due times) and called back by their recipients (AS-4 `done`).
+ *   with `take-message` (AS-2 due times) and called back by their recipients (AS-4 `done`). A
+ *   call nobody answers within the ring time falls back to the IVR's message offer (PH-4 "never
+ *   silence"), as omstil's PBX routing does (omstil.cfg's failure route, the simulated PBX).
  *
  * Pure: the plan in, the calls and call-backs out.
  */
@@ -202,7 +204,10 @@ class DayEngine {
         r.done = true;
         this.ringing.splice(this.ringing.indexOf(r), 1);
         r.call.unanswered = r.ring.some((p) => this.atDesk(p, r.deadline)) ? 'busy' : 'away';
-        return this.finish(r.call, this.mode === 'with' ? 'no-answer' : 'voicemail', null, r.deadline);
+        // PH-4 "never silence": omstil's PBX sends a call nobody answered to the IVR, which takes
+        // a message for whoever was dialled (AS-1; the command applies AS-3); a plain PBX: voicemail
+        if (this.mode === 'with') return this.takeMessage(r.call, r.call.event.target, false);
+        return this.finish(r.call, 'voicemail', null, r.deadline);
       }
       case 'hang-up': {
         if (this.mode === 'with') {

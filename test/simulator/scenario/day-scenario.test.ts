@@ -34,8 +34,13 @@ t('the KPIs hang together', () => {
     assert.is(k.answered + k.messages + k.voicemail + k.noAnswer + k.announced <= k.offered, true);
     assert.ok(k.firstContact <= k.answered);
     assert.ok(k.lostWhileReachable <= k.lost);
-    assert.is(k.unansweredBusy + k.unansweredAway, k.voicemail + k.noAnswer);
   }
+  // a plain PBX: every call that rang out went to voicemail
+  assert.is(first.without.unansweredBusy + first.without.unansweredAway, first.without.voicemail + first.without.noAnswer);
+  // omstil (PH-4 never silence): every call that rang out became a message, none went to voicemail or silence
+  assert.equal([first.with.voicemail, first.with.noAnswer], [0, 0]);
+  assert.ok(first.with.unansweredBusy + first.with.unansweredAway > 0, 'some calls rang out (the check is not empty)');
+  assert.ok(first.with.unansweredBusy + first.with.unansweredAway <= first.with.messages);
   assert.is(first.without.messages, 0);
   assert.is(first.without.callbacks.taken, 0);
   assert.is(first.with.callbacks.taken, first.with.messages);
