@@ -4,12 +4,14 @@
  * the message appears, marked as escalated, on the own topic of a member of the department's
  * group (a real DeviceCore), one workday later on the leader's own topic; the group member
  * finishes it. A colleague outside the group and an observer on `#` never get the caller's
- * data (PR-2).
+ * data (PR-2). The quarter's report (ST-1, the admin API) counts the call that met the person
+ * in a meeting and the message as called back late.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Clock, TakeMessageReply } from '../../protocol/index.js';
+import { readFileSync } from 'node:fs';
+import { QuarterReport, type Clock, type TakeMessageReply } from '../../protocol/index.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
 
@@ -61,10 +63,13 @@ const kiosk = () => sys.fleet.kiosks[0]!;
 const shown = (person: string) => phone(person).mirror.me?.messages ?? [];
 
 let id = '';
+let call = '';
 
 e2e('AS-1: a kiosk takes a message for someone in a meeting: theirs, due the next workday; nobody else has it', async () => {
   sys.hub.hub.execute({ source: 'admin', id: 'test', personId: null }, { op: 'set-status', person: A, kind: 'in-meeting', until: '2026-11-23T11:00:00+01:00', reason: null, divertTo: null });
   await waitFor(() => phone(A).mirror.me?.presence === 'in-meeting', 'A to be in a meeting');
+  // the caller first rang A's number (the PBX reports it: ST-1 counts a call that met someone in a meeting)
+  call = sys.pbx.call('+4511223344', sys.directory.people.get(A)!.extension).pbxCallId;
   const reply = (await kiosk().call('take-message', { for: A, ...CALLER })) as TakeMessageReply;
   assert.equal([reply.for, reply.rule], [A, 'AS-1']);
   id = reply.id;
@@ -111,6 +116,22 @@ e2e('AS-4: the group member finishes it: it leaves every phone; the store keeps 
   assert.equal(await phone(B).call('message-status', { message: id, status: 'done' }), { id, status: 'done' });
   await waitFor(() => ![A, B, L].some((p) => shown(p).some((x) => x.id === id)), 'every phone to drop it');
   assert.equal(sys.hub.store.message(id)!.history.map((h) => [h.status, h.escalated?.level ?? null]), [['waiting', null], ['waiting', 1], ['waiting', 2], ['done', null]]);
+});
+
+e2e('ST-1: the quarter\'s report counts the call that met A in a meeting and the message as called back late (done after its due time)', async () => {
+  await waitFor(() => [...sys.hub.store.calls(new Date(0), new Date('2100-01-01'))].some((c) => c.callId === call), 'the call to be stored');
+  const api = new URL(sys.hub.api!.url).origin;
+  const token = readFileSync(sys.hub.adminTokenFile!, 'utf8').trim();
+  const res = await fetch(`${api}/api/v1/reports/2026Q4`, { headers: { authorization: `Bearer ${token}` } });
+  assert.is(res.status, 200);
+  const body = (await res.json()) as { ok?: boolean; data?: unknown };
+  const parsed = QuarterReport.safeParse('data' in body ? body.data : body);
+  assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
+  const report = parsed.data!;
+  const dept = report.departments.find((d) => d.id === sys.directory.people.get(A)!.dept)!;
+  assert.equal([dept.figures.offered, dept.figures.metUnavailable, dept.figures.messages], [1, 1, 1]);
+  assert.equal([dept.figures.callbacksOnTime, dept.figures.callbacksLate, dept.figures.callbacksOpen, dept.figures.callbackOnTimeRate], [0, 1, 0, 0]);
+  assert.equal([report.totals.callbacksLate, report.totals.messages], [1, 1]);
 });
 
 e2e('PR-2: a colleague outside the group never sees it; the caller\'s data is only ever on the own topics of A, the group and the leader', () => {

@@ -32,13 +32,14 @@ export function tempDir(prefix = 'omstil-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock; calendarSources?: readonly CalendarSource[]; pbxRoutes?: boolean; reconcileSeconds?: number; /** AS-5: unanswered calls go to voicemail, reported at the system's clock */ pbxVoicemail?: boolean } = {}): Promise<TestSystem> {
+export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock; calendarSources?: readonly CalendarSource[]; pbxRoutes?: boolean; reconcileSeconds?: number; /** AS-5: unanswered calls go to voicemail */ pbxVoicemail?: boolean } = {}): Promise<TestSystem> {
   const dataDir = opts.dataDir ?? tempDir();
   const logger = memoryLogger('info');
   const directory = Directory.parse(demoDirectory(opts.demo ?? { peoplePerDept: 3, kiosks: 2 }));
   const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, apiPort: 0, dataDir, sync: 'normal', logLevel: 'info', ...(opts.reconcileSeconds ? { pbxReconcileSeconds: opts.reconcileSeconds } : {}) } });
   const clock = opts.clock ?? systemClock;
-  const pbx = new SimulatedPbx({ routes: opts.pbxRoutes ?? false, ...(opts.pbxVoicemail ? { voicemail: true, clock: () => clock.now() } : {}) });
+  // call events carry the system's clock, as a real PBX's carry the time the hub shares with it
+  const pbx = new SimulatedPbx({ routes: opts.pbxRoutes ?? false, clock: () => clock.now(), ...(opts.pbxVoicemail ? { voicemail: true } : {}) });
   const hub = await startHubService(config, { logger, pbx, directory, clock, ...(opts.calendarSources ? { calendarSources: opts.calendarSources } : {}) });
   const fleet = new SimFleet({ directory, mqttUrl: hub.mqttUrl, clock, logger, pbx, phones: opts.phones ?? 6, kiosks: opts.kiosks ?? 2 });
   await fleet.start();
