@@ -49,7 +49,7 @@ import { quarterReportFromStore } from '../stats/quarter-report.js';
 import { renderReportCsv } from '../stats/report-csv.js';
 import { renderReportHtml } from '../stats/report-html.js';
 import { reportFileName } from '../stats/report-quarters.js';
-import { ReportsPage } from '../stats/reports-page.js';
+import { REPORTS_PATH, ReportsPage } from '../stats/reports-page.js';
 
 export interface AdminApiOptions {
   hub: Hub;
@@ -257,6 +257,12 @@ export class AdminApi {
   get fleetUrl(): string {
     const api = this.url;
     return api ? api.slice(0, -ADMIN_API_PREFIX.length) + FLEET_PATH : '';
+  }
+
+  /** ST-1: the reports page (same origin as the API; it asks for the token). */
+  get reportsUrl(): string {
+    const api = this.url;
+    return api ? api.slice(0, -ADMIN_API_PREFIX.length) + REPORTS_PATH : '';
   }
 
   async stop(): Promise<void> {

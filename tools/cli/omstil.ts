@@ -114,7 +114,11 @@ function line(label: string, value: string, note = ''): string {
 function apiLines(hub: Awaited<ReturnType<typeof startHubService>>): string[] {
   if (!hub.api) return [];
   const where = hub.adminTokenFile ? `in ${hub.adminTokenFile}` : 'from the config';
-  return [line('api', hub.api.url, `bearer token ${where}`), line('fleet', hub.api.fleetUrl, `every device, for IT: log in with the admin token ${where}`)];
+  return [
+    line('api', hub.api.url, `bearer token ${where}`),
+    line('fleet', hub.api.fleetUrl, `every device, for IT: log in with the admin token ${where}`),
+    line('reports', hub.api.reportsUrl, 'quarterly telephone statistics (ST-1), same login'),
+  ];
 }
 
 function apiOptions(cmd: Command): Command {
