@@ -351,6 +351,8 @@ sip('call events: ringing, answered, ended with one callId, caller, callee and e
 });
 
 sip('ended reasons: cancelled by the caller, busy (rejected), no-answer (ring timeout)', async () => {
+  // with an IVR registered, busy and no-answer would fall back to it (see "never silence" below)
+  await noIvrRegistered();
   const [caller, d] = [ag('1000'), ag('1003')];
   const endedOf = async (callId: string) => (await nextEvent(`ended ${callId}`, (e) => e.type === 'ended' && e.callId === callId)).reason;
 
@@ -376,6 +378,161 @@ sip('ended reasons: cancelled by the caller, busy (rejected), no-answer (ring ti
   assert.ok(Date.parse(ended.at) - Date.parse(ringing.at) >= RING_TIMEOUT_MS - 100, 'ended carries the time it ended');
   assert.ok(Date.now() - t0 < RING_TIMEOUT_MS + 1500);
   await d.next('CALL_CLOSED');
+});
+
+// ---------------------------------------------------------------- PH-4 / AS-1: never silence
+
+/** The events of one call, in the order they came. */
+const eventsOf = (callId: string) => events.filter((e) => e.callId === callId);
+
+/** INVITEs a SipProbe received, retransmissions counted once (by their top Via). */
+const invitesAt = (probe: SipProbe) => new Set(probe.all((m) => m.method === 'INVITE').map((m) => m.header('via'))).size;
+
+/** The fallback reached the IVR (a SipProbe): it reads the INVITE, answers; the caller hangs up. Returns the Call-ID. */
+async function messageTakenAt(probe: SipProbe, callee: string): Promise<string> {
+  const caller = ag('1000');
+  const invite = await probe.next((m) => m.method === 'INVITE', RING_TIMEOUT_MS + 2000);
+  assert.is(invite.header('x-omstil-route'), `message;to=${callee}`, 'AS-1: the IVR is told to take a message for the number dialled');
+  assert.match(invite.raw.split('\r\n')[0]!, /^INVITE sip:ivr@127\.0\.0\.1:\d+ /, 'to the IVR\'s registered contact');
+  probe.answer(invite);
+  const est = await caller.next('CALL_ESTABLISHED');
+  assert.is(est.id, invite.header('call-id'));
+  await nextEvent('answered by the IVR', (e) => e.type === 'answered' && e.callId === est.id);
+  await caller.hangup();
+  const bye = await probe.next((m) => m.method === 'BYE' && m.header('call-id') === est.id);
+  probe.reply(bye, 200, 'OK', { toTag: false });
+  await caller.next('CALL_CLOSED', { match: (e) => e.id === est.id });
+  await nextEvent('ended at the IVR', (e) => e.type === 'ended' && e.callId === est.id);
+  return est.id!;
+}
+
+/** Checks ringing(phones) → ringing(announce message, []) → answered([]) → ended completed. */
+function assertFellBack(callId: string, callee: string, phones: string[], firstRoute?: PbxRoute): void {
+  const mine = eventsOf(callId);
+  assert.equal(mine.map((e) => e.type), ['ringing', 'ringing', 'answered', 'ended'], JSON.stringify(mine));
+  const [rang, toIvr, answered, ended] = mine as [PbxCallEvent, PbxCallEvent, PbxCallEvent, PbxCallEvent];
+  assert.equal(rang.extensions, phones);
+  assert.equal(rang.route, firstRoute);
+  assert.equal(toIvr.route, { kind: 'announce', reason: 'message' });
+  assert.equal(toIvr.extensions, [], 'the IVR is no extension');
+  assert.equal(answered.extensions, []);
+  assert.is(ended.reason, 'completed');
+  for (const e of mine) {
+    assert.is(e.caller, '1000');
+    assert.is(e.callee, callee);
+  }
+}
+
+sip('PH-4/AS-1: a call the phone does not answer in time goes on to the IVR to take a message', async () => {
+  await withProbeIvr(async (probe) => {
+    const [caller, d] = [ag('1000'), ag('1003')];
+    const t0 = Date.now();
+    await caller.dial('1003');
+    const inc = await d.next('CALL_INCOMING');
+    // 1003 lets it ring: after RING_TIMEOUT_MS the phone stops ringing and the IVR gets the call
+    await d.next('CALL_CLOSED', { match: (e) => e.id === inc.id, timeoutMs: RING_TIMEOUT_MS + 2000 });
+    assert.ok(Date.now() - t0 >= RING_TIMEOUT_MS - 100, 'it rang the full ring time first');
+    const callId = await messageTakenAt(probe, '1003');
+    assert.is(callId, inc.id);
+    assertFellBack(callId, '1003', ['1003']);
+    assert.is(invitesAt(probe), 1);
+    const [rang, toIvr] = eventsOf(callId);
+    assert.ok(Date.parse(toIvr!.at) - Date.parse(rang!.at) >= RING_TIMEOUT_MS - 100, 'the second ringing carries the time it fell back');
+  });
+});
+
+sip('PH-4/AS-1: busy phones (486) of a ring route send the caller to the IVR the same way', async () => {
+  await pbx.routes.apply('2005', { kind: 'ring', extensions: ['1003', '1004'] });
+  await withProbeIvr(async (probe) => {
+    const [caller, a, b] = [ag('1000'), ag('1003'), ag('1004')];
+    await caller.dial('2005');
+    const [inA] = await Promise.all([a.next('CALL_INCOMING'), b.next('CALL_INCOMING')]);
+    await Promise.all([a.hangup(), b.hangup()]); // both reject: 486 Busy Here
+    const callId = await messageTakenAt(probe, '2005');
+    assert.is(callId, inA.id);
+    assertFellBack(callId, '2005', ['1003', '1004'], { kind: 'ring', extensions: ['1003', '1004'] });
+  });
+});
+
+sip('PH-4: when the IVR fails too, the call ends busy / no-answer with the phone\'s reply, once; no second fallback', async () => {
+  await withProbeIvr(async (probe) => {
+    const [caller, d] = [ag('1000'), ag('1003')];
+    await caller.dial('1003');
+    const inc = await d.next('CALL_INCOMING');
+    await d.hangup();
+    const invite = await probe.next((m) => m.method === 'INVITE');
+    assert.is(invite.header('x-omstil-route'), 'message;to=1003');
+    probe.reply(invite, 500, 'Server Error');
+    const closed = await caller.next('CALL_CLOSED', { match: (e) => e.id === inc.id });
+    assert.match(closed.param ?? '', /^486/, `the caller hears what the phone said, not the IVR (${closed.param})`);
+    const ended = await nextEvent('ended busy', (e) => e.type === 'ended' && e.callId === inc.id);
+    assert.is(ended.reason, 'busy');
+    await new Promise((r) => setTimeout(r, 300)); // nothing more may come
+    assert.equal(eventsOf(inc.id!).map((e) => e.type), ['ringing', 'ringing', 'ended']);
+    assert.is(invitesAt(probe), 1, 'the IVR was tried once');
+
+    // not answered in time, and the IVR refuses: no-answer, and the caller gets the 408
+    await caller.dial('1003');
+    const inc2 = await d.next('CALL_INCOMING');
+    const invite2 = await probe.next((m) => m.method === 'INVITE' && m.header('call-id') === inc2.id, RING_TIMEOUT_MS + 2000);
+    probe.reply(invite2, 503, 'Service Unavailable');
+    const closed2 = await caller.next('CALL_CLOSED', { match: (e) => e.id === inc2.id });
+    assert.match(closed2.param ?? '', /^408/, `the caller hears the ring timeout (${closed2.param})`);
+    assert.is((await nextEvent('ended no-answer', (e) => e.type === 'ended' && e.callId === inc2.id)).reason, 'no-answer');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(eventsOf(inc2.id!).map((e) => e.type), ['ringing', 'ringing', 'ended']);
+    assert.is(invitesAt(probe), 2, 'the IVR was tried once for each call');
+  });
+});
+
+sip('PH-4: with no IVR registered an unanswered call ends no-answer as before, with one ended', async () => {
+  await noIvrRegistered();
+  const [caller, d] = [ag('1000'), ag('1003')];
+  await caller.dial('1003');
+  const inc = await d.next('CALL_INCOMING');
+  const closed = await caller.next('CALL_CLOSED', { match: (e) => e.id === inc.id, timeoutMs: RING_TIMEOUT_MS + 2000 });
+  assert.match(closed.param ?? '', /^408/);
+  const ended = await nextEvent('ended no-answer', (e) => e.type === 'ended' && e.callId === inc.id);
+  assert.is(ended.reason, 'no-answer');
+  await d.next('CALL_CLOSED', { match: (e) => e.id === inc.id });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(eventsOf(inc.id!).map((e) => e.type), ['ringing', 'ended']);
+});
+
+sip('a call the caller cancels is cancelled, with no fallback to the IVR', async () => {
+  await withProbeIvr(async (probe) => {
+    const [caller, d] = [ag('1000'), ag('1003')];
+    await caller.dial('1003');
+    const inc = await d.next('CALL_INCOMING');
+    await caller.hangup();
+    await Promise.all([d.next('CALL_CLOSED'), caller.next('CALL_CLOSED')]);
+    const ended = await nextEvent('ended cancelled', (e) => e.type === 'ended' && e.callId === inc.id);
+    assert.is(ended.reason, 'cancelled');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(eventsOf(inc.id!).map((e) => e.type), ['ringing', 'ended']);
+    assert.is(invitesAt(probe), 0, 'the IVR never saw it');
+  });
+});
+
+sip('a call to the IVR (announce route) that fails is not sent to the IVR again', async () => {
+  await pbx.routes.apply('2006', { kind: 'announce', reason: 'message' });
+  await withProbeIvr(async (probe) => {
+    const caller = ag('1000');
+    caller.skip();
+    await caller.dial('2006');
+    const invite = await probe.next((m) => m.method === 'INVITE');
+    assert.is(invite.header('x-omstil-route'), 'message;to=2006');
+    probe.reply(invite, 486, 'Busy Here');
+    const closed = await caller.next('CALL_CLOSED');
+    assert.match(closed.param ?? '', /^486/);
+    const ended = await nextEvent('ended busy', (e) => e.type === 'ended' && e.callId === closed.id);
+    assert.is(ended.reason, 'busy');
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = eventsOf(closed.id!);
+    assert.equal(mine.map((e) => e.type), ['ringing', 'ended']);
+    assert.equal(mine[0]!.route, { kind: 'announce', reason: 'message' });
+    assert.is(invitesAt(probe), 1, 'one INVITE to the IVR');
+  });
 });
 
 sip('strings JSON must escape arrive intact: a Call-ID with quotes and backslashes, a caller id with \' and æ', async () => {
@@ -650,6 +807,33 @@ async function untilUnregistered(user: string, timeoutMs = 3000): Promise<void> 
   }
 }
 
+/** No IVR registered: the baresip IVR is stopped if a test before did not (the tests below register a SipProbe instead). */
+async function noIvrRegistered(): Promise<void> {
+  const ivr = agents.get('ivr');
+  if (ivr) {
+    agents.delete('ivr');
+    await ivr.stop(); // SIGTERM: baresip unregisters before it exits
+  }
+  // a SipProbe a failed test left registered: removed by hand (404: nothing to remove)
+  await pbx.rpc('ul.rm', ['location', 'ivr']).catch((err: unknown) => {
+    if (!(err instanceof PbxError && err.code === 'refused')) throw err;
+  });
+  await untilUnregistered('ivr');
+}
+
+/** A SipProbe registered as the only IVR while `fn` runs; unregistered and closed afterwards. */
+async function withProbeIvr(fn: (probe: SipProbe) => Promise<void>): Promise<void> {
+  await noIvrRegistered();
+  const probe = await SipProbe.open(kam!);
+  try {
+    await probe.register('ivr');
+    await fn(probe);
+  } finally {
+    await probe.register('ivr', 0).catch(() => {});
+    probe.close();
+  }
+}
+
 interface SipMessage {
   raw: string;
   method?: string;
@@ -738,10 +922,40 @@ class SipProbe {
     }, () => {});
   }
 
-  /** A final reply to a request received (the To gets a tag). */
-  reply(req: SipMessage, code: number, reason: string): void {
+  /** A final reply to a request received (the To gets a tag, unless it is in a dialog: `toTag: false`). */
+  reply(req: SipMessage, code: number, reason: string, opts: { toTag?: boolean } = {}): void {
     const vias = req.raw.split('\r\n').filter((l) => /^(via|v):/i.test(l));
-    this.send([`SIP/2.0 ${code} ${reason}`, ...vias, `From: ${req.header('from')}`, `To: ${req.header('to')};tag=probe${this.port}`, `Call-ID: ${req.header('call-id')}`, `CSeq: ${req.header('cseq')}`, 'Content-Length: 0', '', ''].join('\r\n'));
+    const to = opts.toTag === false ? req.header('to') : `${req.header('to')};tag=probe${this.port}`;
+    this.send([`SIP/2.0 ${code} ${reason}`, ...vias, `From: ${req.header('from')}`, `To: ${to}`, `Call-ID: ${req.header('call-id')}`, `CSeq: ${req.header('cseq')}`, 'Content-Length: 0', '', ''].join('\r\n'));
+  }
+
+  /** Answers an INVITE received: 200 with an SDP answer, its Record-Route (so ACK and BYE pass Kamailio) and a Contact. */
+  answer(inv: SipMessage): void {
+    const sdp = ['v=0', 'o=- 2 2 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40002 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+    const head = inv.raw.split('\r\n\r\n')[0]!.split('\r\n');
+    const vias = head.filter((l) => /^(via|v):/i.test(l));
+    const rr = head.filter((l) => /^record-route:/i.test(l));
+    this.send(
+      [
+        'SIP/2.0 200 OK',
+        ...vias,
+        ...rr,
+        `From: ${inv.header('from')}`,
+        `To: ${inv.header('to')};tag=probe${this.port}`,
+        `Call-ID: ${inv.header('call-id')}`,
+        `CSeq: ${inv.header('cseq')}`,
+        `Contact: <sip:ivr@127.0.0.1:${this.port}>`,
+        'Content-Type: application/sdp',
+        `Content-Length: ${Buffer.byteLength(sdp)}`,
+        '',
+        sdp,
+      ].join('\r\n'),
+    );
+  }
+
+  /** Every message received so far that matches. */
+  all(match: (m: SipMessage) => boolean): SipMessage[] {
+    return this.messages.filter(match);
   }
 
   next(match: (m: SipMessage) => boolean, timeoutMs = 3000): Promise<SipMessage> {
