@@ -12,6 +12,7 @@ import { startSimulation } from '../../simulator/main.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
 import { createPbx } from '../../broker/pbx/create-pbx.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
+import { DemoCallers } from '../../simulator/demo/demo-callers.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stderrSink } from '../log-sink.js';
@@ -141,6 +142,7 @@ pbxOptions(apiOptions(common(program.command('up'))))
   .option('--http-port <port>', 'device UI port (default 8080)', int)
   .option('--phones <n>', 'simulated phones (default: all in the directory)', int)
   .option('--kiosks <n>', 'simulated kiosks (default: all in the directory)', int)
+  .option('--demo-calls <n>', 'citizens calling the simulated PBX, n calls an hour on average (3-5 minutes each): people show on calls and the reports page fills', int, 0)
   .action(async (o: Record<string, unknown>) => {
     const config = configFrom(o);
     const logger = loggerFor(config);
@@ -156,7 +158,11 @@ pbxOptions(apiOptions(common(program.command('up'))))
       await hub.stop();
       throw err;
     }
+    const callers = new DemoCallers({ pbx: simulated, directory: hub.directory, callsPerHour: o.demoCalls as number, logger: logger.child('demo-calls') });
+    if (pbx === simulated) callers.start();
+    else if ((o.demoCalls as number) > 0) logger.warn('--demo-calls needs the simulated PBX; ignored with --pbx ' + config.pbx);
     onStop(async () => {
+      callers.stop();
       await sim.stop();
       await hub.stop();
     });
@@ -178,6 +184,7 @@ pbxOptions(apiOptions(common(program.command('up'))))
       ...sim.fleet.kiosks.slice(0, 1).map((k) => line('reception', sim.bridge.kioskUrl(k.deviceId))),
       line('devices', `${sim.bridge.url}/`, 'every simulated phone and kiosk'),
       ...apiLines(hub),
+      ...((o.demoCalls as number) > 0 && pbx === simulated ? [line('calls', `about ${o.demoCalls as number} an hour`, 'citizens calling the simulated PBX (--demo-calls): counted on the reports page')] : []),
       ...(config.otaPublicKey ? [line('ota', `omstil ota IMAGE --data-dir ${config.dataDir}`, 'the simulated devices have A/B slots and take images signed with --ota-key')] : []),
       line('database', hub.dbFile),
       'Press Ctrl+C to stop.',
