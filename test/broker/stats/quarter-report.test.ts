@@ -16,6 +16,7 @@ import { SqliteStore } from '../../../broker/store/sqlite-store.js';
 import { aggregateCalls, type CallOutcome, type CallRecord } from '../../../broker/stats/call-record.js';
 import { buildQuarterReport, callbackState, quarterBounds, quarterReportFromStore } from '../../../broker/stats/quarter-report.js';
 import { seededRandom } from '../../support/seeded-random.js';
+import { figures } from './report-fixture.js';
 
 const t = suite('broker/stats/quarter-report');
 
@@ -123,23 +124,6 @@ const DIVERSIONS = ['anna', 'anna', 'carl', 'dan', 'ghost'].map((personId, i) =>
 /** 1 December 2026, 12:00 in Copenhagen: the quarter is not over */
 const NOW = new Date(local('2026-12-01T12:00:00'));
 
-const none: Omit<ReportFigures, 'offered' | 'answered'> = {
-  answerRate: null,
-  waitAvgS: null,
-  waitP90S: null,
-  transfersPerCall: null,
-  metUnavailable: 0,
-  messageCalls: 0,
-  voicemail: 0,
-  lost: 0,
-  diversions: 0,
-  messages: 0,
-  callbacksOnTime: 0,
-  callbacksLate: 0,
-  callbacksOpen: 0,
-  callbackOnTimeRate: null,
-};
-const figures = (f: Partial<ReportFigures>): ReportFigures => ({ offered: 0, answered: 0, ...none, ...f });
 
 const report = (over: { now?: Date; quarter?: string } = {}) => buildQuarterReport({ dir, quarter: over.quarter ?? '2026Q4', now: over.now ?? NOW, calls: CALLS, messages: MESSAGES, diversions: DIVERSIONS });
 

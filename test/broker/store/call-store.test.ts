@@ -8,33 +8,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { OmstilError } from '../../../protocol/index.js';
 import type { MessageRecord } from '../../../broker/state/message-record.js';
 import type { CallRecord } from '../../../broker/stats/call-record.js';
 import { SqliteStore } from '../../../broker/store/sqlite-store.js';
+import { tempStores } from '../../support/temp-stores.js';
 
 const t = suite('broker/store/call-store');
 
-let tmp = '';
-const open: SqliteStore[] = [];
-t.before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'omstil-call-store-'));
-});
-t.after.each(() => {
-  for (const s of open.splice(0)) s.close();
-});
-t.after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-function store(file = ':memory:'): SqliteStore {
-  const s = new SqliteStore({ file });
-  open.push(s);
-  return s;
-}
+const { store, file: inTmp } = tempStores(t, 'omstil-call-store-');
 
 const T0 = Date.parse('2026-11-23T09:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -80,7 +62,7 @@ function message(id: string, takenAt: string): MessageRecord {
 }
 
 t('a version-5 database is migrated to 6: messages kept, taken time backfilled in UTC and indexed, calls table added', () => {
-  const file = path.join(tmp, 'v5.db');
+  const file = inTmp('v5.db');
   const db = new Database(file);
   db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
            CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);
@@ -229,7 +211,7 @@ t('journalBetween: by time [from, to) and op, oldest first; no ops, no entries',
 });
 
 t('calls and the journal survive a reopen of a file store (a restart)', () => {
-  const file = path.join(tmp, 'restart.db');
+  const file = inTmp('restart.db');
   const first = new SqliteStore({ file });
   first.saveCall(call('c1', 0));
   first.commit([], [], { at: at(1), actor: 'phone-anna', op: 'divert', detail: { target: 'bo' } });

@@ -3,10 +3,9 @@ import { Directory } from '../../../broker/directory/directory.js';
 import { demoDirectory } from '../../../simulator/demo/demo-directory.js';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SqliteStore } from '../../../broker/store/sqlite-store.js';
+import { tempStores } from '../../support/temp-stores.js';
 import type { JournalEntry } from '../../../broker/store/store.js';
 import { initialRecord, revise, type PersonRecord } from '../../../broker/state/person-record.js';
 import type { MessageRecord } from '../../../broker/state/message-record.js';
@@ -16,23 +15,7 @@ const t = suite('broker/store/sqlite-store');
 
 const NOW = new Date('2026-11-23T09:00:00+01:00');
 
-let tmp = '';
-const open: SqliteStore[] = [];
-t.before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'omstil-store-'));
-});
-t.after.each(() => {
-  for (const s of open.splice(0)) s.close();
-});
-t.after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-function store(file = ':memory:'): SqliteStore {
-  const s = new SqliteStore({ file });
-  open.push(s);
-  return s;
-}
+const { store, file: inTmp } = tempStores(t, 'omstil-store-');
 
 const entry = (op: string, n = 0): JournalEntry => ({ at: new Date(NOW.getTime() + n * 1000).toISOString(), actor: 'phone-anna', op, detail: { n } });
 
@@ -77,7 +60,7 @@ t('journal: newest first, limited, detail round-trips; a missing detail is store
 });
 
 t('a file-backed store keeps its data across a reopen; migrations do not run twice', () => {
-  const file = path.join(tmp, 'nested', 'dir', 'omstil.db'); // the directory is created
+  const file = inTmp(path.join('nested', 'dir', 'omstil.db')); // the directory is created
   const first = new SqliteStore({ file, synchronous: 'normal' });
   first.commit([anna()], [], entry('divert'));
   first.close();
@@ -112,7 +95,7 @@ t('a journal entry that cannot be written rolls back the records of the same com
 });
 
 t('a closed store refuses to commit; close twice is harmless', () => {
-  const file = path.join(tmp, 'closed.db');
+  const file = inTmp('closed.db');
   const s = new SqliteStore({ file });
   s.close();
   assert.throws(() => s.commit([anna()], [], entry('divert')));
@@ -122,7 +105,7 @@ t('a closed store refuses to commit; close twice is harmless', () => {
 });
 
 t('a database with a newer schema version is refused and left untouched', () => {
-  const file = path.join(tmp, 'newer.db');
+  const file = inTmp('newer.db');
   const db = new Database(file);
   db.pragma('journal_mode = DELETE');
   db.exec('CREATE TABLE future (x INTEGER)');
@@ -143,7 +126,7 @@ t('a database with a newer schema version is refused and left untouched', () => 
 });
 
 t('a version-1 database is migrated: its people keep their state and gain the new fields (no data lost)', () => {
-  const file = path.join(tmp, 'v1.db');
+  const file = inTmp('v1.db');
   const db = new Database(file);
   db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
            CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);`);
@@ -251,7 +234,7 @@ t('AS-1: a commit that fails leaves no message written either', () => {
 });
 
 t('a version-2 database is migrated to the current version: people, departments and directory kept, messages table added; reopened, messages survive', () => {
-  const file = path.join(tmp, 'v2.db');
+  const file = inTmp('v2.db');
   const db = new Database(file);
   db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
            CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);
@@ -310,7 +293,7 @@ t('RT-3: a commit that fails writes no broadcast either (records, broadcasts and
 });
 
 t('RT-3: a version-3 database is migrated to 4: messages kept, broadcasts table added; broadcasts survive a reopen (a restart)', () => {
-  const file = path.join(tmp, 'v3.db');
+  const file = inTmp('v3.db');
   const db = new Database(file);
   db.exec(`CREATE TABLE person_state (person_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);
            CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, op TEXT NOT NULL, detail TEXT NOT NULL);
