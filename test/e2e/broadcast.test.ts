@@ -11,20 +11,17 @@ import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { StateMirror } from '../../firmware/state-mirror.js';
-import { BroadcastList, buildTopic, decodeJson, filters, parseTopic, RouteAnswer, ROUTE_PATH_SHORT, type Clock } from '../../protocol/index.js';
-import { startSystem, tempDir, type TestSystem } from '../support/system.js';
+import { BroadcastList, buildTopic, decodeJson, filters, parseTopic, RouteAnswer, ROUTE_PATH_SHORT } from '../../protocol/index.js';
+import { movableClock, startSystem, tempDir, type TestSystem } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/broadcast');
 
 /** Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice answers (08:00-18:00). */
 const START = '2026-11-23T10:00:00+01:00';
-let offset = Date.parse(START) - Date.now();
 /** real speed from START, and `advance` moves it on (the hub's sweep notices within a second) */
-const clock: Clock = { now: () => new Date(Date.now() + offset) };
-const advance = (ms: number) => {
-  offset += ms;
-};
+const clock = movableClock(START);
+const advance = (ms: number) => clock.advance(ms);
 const at = (local: string) => new Date(`2026-11-23T${local}+01:00`).toISOString();
 
 const STORM = { da: 'Stormflod: sandsække udleveres ved Rådhuset indtil kl. 20.', en: 'Storm flood: sandbags are handed out at the town hall until 20:00.' };

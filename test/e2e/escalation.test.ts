@@ -11,20 +11,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
-import { QuarterReport, type Clock, type TakeMessageReply } from '../../protocol/index.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { QuarterReport, type TakeMessageReply } from '../../protocol/index.js';
+import { movableClock, startSystem, type TestSystem } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/escalation');
 
 /** Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice answers (08:00-18:00). */
 const START = '2026-11-23T10:00:00+01:00';
-let offset = Date.parse(START) - Date.now();
 /** real speed from START; `advanceTo` moves it on (the hub's sweep notices within a second) */
-const clock: Clock = { now: () => new Date(Date.now() + offset) };
-const advanceTo = (ms: number) => {
-  offset += ms - clock.now().getTime();
-};
+const clock = movableClock(START);
+const advanceTo = (ms: number) => clock.advanceTo(ms);
 
 const CALLER = { callerName: 'Jytte Eskalering-5150', callerNumber: '+45 11 22 33 44', text: 'Venter stadig på svar om 9931-fortrolig' };
 const SECRETS = Object.values(CALLER);

@@ -10,22 +10,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Clock, PersonOwn } from '../../protocol/index.js';
+import type { PersonOwn } from '../../protocol/index.js';
 import { Directory } from '../../broker/directory/directory.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
-import { startSystem, tempDir, type TestSystem } from '../support/system.js';
+import { movableClock, startSystem, tempDir, type TestSystem } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/voicemail');
 
 /** Tuesday 24 November 2026, 10:12 in Copenhagen */
 const START = '2026-11-24T10:12:00+01:00';
-let offset = Date.parse(START) - Date.now();
 /** real speed from START; `advance` moves it on (the hub's sweep notices within a second) */
-const clock: Clock = { now: () => new Date(Date.now() + offset) };
-const advance = (ms: number) => {
-  offset += ms;
-};
+const clock = movableClock(START);
+const advance = (ms: number) => clock.advance(ms);
 const HOUR = 3_600_000;
 
 let sys: TestSystem;

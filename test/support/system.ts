@@ -28,6 +28,27 @@ export function clockFrom(startIso: string): Clock {
   return { now: () => new Date(Date.now() + offset) };
 }
 
+/** A clock that runs at real speed from `startIso` and can be moved on (a hub's sweep notices within a second). */
+export interface MovableClock extends Clock {
+  /** moves the clock to the instant `ms` (ms since 1970), from where it runs on at real speed */
+  advanceTo(ms: number): void;
+  /** moves the clock on by `ms` */
+  advance(ms: number): void;
+}
+
+export function movableClock(startIso: string): MovableClock {
+  let offset = Date.parse(startIso) - Date.now();
+  return {
+    now: () => new Date(Date.now() + offset),
+    advanceTo(ms: number) {
+      offset = ms - Date.now();
+    },
+    advance(ms: number) {
+      offset += ms;
+    },
+  };
+}
+
 export function tempDir(prefix = 'omstil-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }

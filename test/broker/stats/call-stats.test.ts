@@ -21,21 +21,19 @@ import type { CallRecord } from '../../../broker/stats/call-record.js';
 import { CallStats } from '../../../broker/stats/call-stats.js';
 import { quarterReportFromStore } from '../../../broker/stats/quarter-report.js';
 import { SqliteStore } from '../../../broker/store/sqlite-store.js';
-import { memoryLogger, type Clock } from '../../../protocol/index.js';
+import { memoryLogger } from '../../../protocol/index.js';
 import { demoDirectory } from '../../../simulator/demo/demo-directory.js';
 import { SimulatedPbx, type CallResult } from '../../../simulator/simulated-pbx.js';
-import { tempDir } from '../../support/system.js';
+import { movableClock, tempDir } from '../../support/system.js';
 import { waitFor } from '../../support/wait.js';
 
 const t = suite('broker/stats/call-stats');
 
 /** Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice answers the phone (08:00-18:00). */
 const START = '2026-11-23T10:00:00+01:00';
-let offset = Date.parse(START) - Date.now();
-const clock: Clock = { now: () => new Date(Date.now() + offset) };
-const advanceTo = (ms: number) => {
-  offset += ms - clock.now().getTime();
-};
+/** real speed from START; `advanceTo` moves it on (the hub's sweep notices within a second) */
+const clock = movableClock(START);
+const advanceTo = (ms: number) => clock.advanceTo(ms);
 
 const directory = Directory.parse(demoDirectory({ peoplePerDept: 3, kiosks: 1 }));
 const staff = directory.membersOf('borgerservice');
