@@ -39,6 +39,7 @@ async function boot(): Promise<void> {
 }
 
 e2e.before(async () => {
+  clock.advanceTo(Date.parse(START)); // from START when the suite runs, not when the test files were loaded
   dataDir = tempDir();
   const dir = Directory.parse(demoDirectory({ peoplePerDept: 3, kiosks: 2 }));
   const [lea, anna] = dir.data.people;

@@ -28,7 +28,11 @@ export function clockFrom(startIso: string): Clock {
   return { now: () => new Date(Date.now() + offset) };
 }
 
-/** A clock that runs at real speed from `startIso` and can be moved on (a hub's sweep notices within a second). */
+/**
+ * A clock that runs at real speed from `startIso` and can be moved on (a hub's sweep notices
+ * within a second). uvu loads every test file before it runs any suite: a suite that needs to
+ * be near `startIso` calls `advanceTo(Date.parse(START))` in its `before`.
+ */
 export interface MovableClock extends Clock {
   /** moves the clock to the instant `ms` (ms since 1970), from where it runs on at real speed */
   advanceTo(ms: number): void;
