@@ -5,7 +5,8 @@
  * against loops). Every call is reported as call events (ringing, answered, ended; a call
  * sent to the IVR rings nobody and ends `announced`). With `voicemail`, an unanswered call
  * goes to the last ringing extension's mailbox (ended `voicemail`) and the mailbox's
- * message-waiting state is reported (AS-5), as Asterisk's `MessageWaiting` does. With `routes`
+ * message-waiting state is reported (AS-5), as Asterisk's `MessageWaiting` does, and can be read
+ * back (`readVoicemail`, as Asterisk's `MailboxCount`). With `routes`
  * and no mailbox, a call nobody answers falls back to the IVR with reason `message` (PH-4:
  * never silence), reported as a second `ringing` with the announce route, then `announced`.
  */
@@ -109,6 +110,22 @@ export class SimulatedPbx implements PbxPort {
     box.heard += box.unheard;
     box.unheard = 0;
     this.emitMailbox(extension, box);
+  }
+
+  /**
+   * AS-5 reconcile: the counts of the mailboxes asked for. A mailbox exists for an extension the
+   * PBX knows (registered, or holding messages) when `voicemail` gives it one; any other is
+   * absent. With voicemail off the method stays (SimulatedPbx always has `onVoicemail` too) and
+   * every mailbox is absent: an empty map. An unreachable PBX rejects.
+   */
+  async readVoicemail(mailboxes: readonly string[]): Promise<Map<string, { unheard: number; heard: number }>> {
+    this.reach();
+    const out = new Map<string, { unheard: number; heard: number }>();
+    for (const ext of mailboxes) {
+      if (!this.voicemail(ext) || !(this.endpoints.has(ext) || this.mailboxes.has(ext))) continue;
+      out.set(ext, this.mailbox(ext));
+    }
+    return out;
   }
 
   private leaveVoicemail(extension: string): void {

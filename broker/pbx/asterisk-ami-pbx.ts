@@ -44,17 +44,23 @@
  * `New` → unheard, `Old` → heard (ami/ami-voicemail.ts). Asterisk sends one on every change (a
  * message left, heard, deleted), not on connect: a change while the hub was away arrives with
  * the mailbox's next change. `voicemailContexts` limits which voicemail contexts count.
+ * `readVoicemail` reads the counts back for the hub's reconcile with `MailboxCount`
+ * (`Mailbox: 1001@default` → `NewMessages` + `UrgMessages` unheard, `OldMessages` heard), in
+ * every context of `voicemailContexts` (summed; default `default`, where FreePBX keeps them), at
+ * most `voicemailReadConcurrency` actions at a time. A box that answers an error or nonsense is
+ * logged and left out; no session at all, or `Permission denied`, rejects the whole read. A box
+ * app_voicemail does not have reads 0/0 (MailboxCount cannot tell it from an empty one).
  *
  * The manager user (FreePBX: Settings → Asterisk Manager Users, or manager_custom.conf) needs
  * `read = call` (the events) and `write = system,call` (DBPut/DBDel/DBGet/DBGetTree are class
- * system, Setvar class call), plus `command` on Asterisk without DBGetTree. A missing right is
+ * system, Setvar and MailboxCount class call), plus `command` on Asterisk without DBGetTree. A missing right is
  * answered `Permission denied`, which surfaces as PbxError `refused`.
  */
 import { PRESENCE_DA, systemClock, type Clock, type Logger, type Presence } from '../../protocol/index.js';
 import { PbxError, type PbxCallEvent, type PbxPort, type PbxVoicemailEvent } from './pbx-port.js';
 import { AmiClient, type AmiResponse, type AmiStatus } from './ami/ami-client.js';
 import { AmiCallTracker } from './ami/ami-call-events.js';
-import { voicemailEvent } from './ami/ami-voicemail.js';
+import { mailboxCount, voicemailEvent } from './ami/ami-voicemail.js';
 import type { AmiPacket } from './ami/ami-parser.js';
 
 export interface AsteriskAmiPbxOptions {
@@ -83,6 +89,8 @@ export interface AsteriskAmiPbxOptions {
   reconnectMaxMs?: number;
   /** AS-5: only mailboxes in these app_voicemail contexts are reported (default: every context) */
   voicemailContexts?: readonly string[];
+  /** AS-5: MailboxCount actions in flight at once during `readVoicemail` (default 4) */
+  voicemailReadConcurrency?: number;
   clock?: Clock;
   random?: () => number;
 }
@@ -210,6 +218,39 @@ export class AsteriskAmiPbx implements PbxPort {
     return () => this.voicemailListeners.delete(listener);
   }
 
+  /**
+   * AS-5 reconcile: each mailbox's counts by `MailboxCount`, in every voicemail context asked
+   * for (summed). One box failing (an error answer, an unreadable one, a timeout) leaves it out
+   * and the rest go on; no session (`unreachable`) or a refused right rejects the whole read.
+   */
+  async readVoicemail(mailboxes: readonly string[]): Promise<Map<string, { unheard: number; heard: number }>> {
+    const contexts = this.opts.voicemailContexts?.length ? this.opts.voicemailContexts : ['default'];
+    const boxes = [...new Set(mailboxes)].filter((m) => {
+      if (typeof m === 'string' && DIALABLE.test(m)) return true;
+      this.log.debug('not a mailbox; not read', { mailbox: String(m).slice(0, 40) });
+      return false;
+    });
+    const out = new Map<string, { unheard: number; heard: number }>();
+    let fatal: unknown = null;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (fatal === null && next < boxes.length) {
+        const box = boxes[next++]!;
+        try {
+          const counts = await this.countMailbox(box, contexts);
+          if (counts) out.set(box, counts);
+        } catch (err) {
+          // the PBX cannot be asked at all: the other boxes would only wait for the same
+          fatal ??= err;
+        }
+      }
+    };
+    const width = Math.max(1, Math.min(this.opts.voicemailReadConcurrency ?? 4, boxes.length));
+    await Promise.all(Array.from({ length: width }, worker));
+    if (fatal !== null) throw fatal;
+    return out;
+  }
+
   async setPresence(extension: string, presence: Presence): Promise<void> {
     this.check('extension', extension);
     const device = DEVICE_STATE[presence];
@@ -239,6 +280,38 @@ export class AsteriskAmiPbx implements PbxPort {
     const get = await this.client.action('DBGet', { Family: FORWARD_FAMILY, Key: extension });
     if (get.ok) throw this.refusal(`DBDel ${FORWARD_FAMILY}/${extension} (the key is still there)`, res);
     this.log.debug('forward already absent', { extension, message: res.message });
+  }
+
+  /** One box's counts summed over `contexts`; null (logged) when it cannot be read; throws when the PBX cannot be asked. */
+  private async countMailbox(box: string, contexts: readonly string[]): Promise<{ unheard: number; heard: number } | null> {
+    const sum = { unheard: 0, heard: 0 };
+    for (const context of contexts) {
+      const mailbox = `${box}@${context}`;
+      let res: AmiResponse;
+      try {
+        res = await this.client.action('MailboxCount', { Mailbox: mailbox });
+      } catch (err) {
+        if (err instanceof PbxError && err.code === 'timeout') {
+          this.log.warn('AMI MailboxCount unanswered; mailbox not read', { mailbox, error: err.message, rule: 'AS-5' });
+          return null;
+        }
+        throw err;
+      }
+      if (!res.ok) {
+        const refusal = this.refusal(`MailboxCount ${mailbox}`, res);
+        if (refusal.code === 'refused') throw refusal;
+        this.log.warn('AMI MailboxCount refused; mailbox not read', { mailbox, message: res.message, rule: 'AS-5' });
+        return null;
+      }
+      const counts = mailboxCount(res.packet);
+      if (!counts) {
+        this.log.warn('AMI MailboxCount answer unreadable; mailbox not read', { mailbox, rule: 'AS-5' });
+        return null;
+      }
+      sum.unheard += counts.unheard;
+      sum.heard += counts.heard;
+    }
+    return sum;
   }
 
   private event(e: AmiPacket): void {

@@ -91,6 +91,15 @@ export interface PbxPort {
   onCallEvent?(listener: (e: PbxCallEvent) => void): () => void;
   /** AS-5: mailbox message-waiting changes as they happen; returns an unsubscribe function. Absent: the PBX has no voicemail (or reports none). */
   onVoicemail?(listener: (e: PbxVoicemailEvent) => void): () => void;
+  /**
+   * AS-5 reconcile: the current counts of the given mailboxes (extensions), for what changed
+   * while nobody listened (PBXes report message-waiting only on a change). A mailbox the PBX
+   * does not have is absent from the map, and so is one it could not read (logged by the
+   * adapter); rejects only when the PBX cannot be asked at all (unreachable, refused).
+   * A PBX that cannot tell an unknown mailbox from an empty one (Asterisk's `MailboxCount`)
+   * may report it as 0/0, which is the same to the hub: nothing unheard.
+   */
+  readVoicemail?(mailboxes: readonly string[]): Promise<Map<string, { unheard: number; heard: number }>>;
   /** Busy lamps / presence for phones the PBX shows (Asterisk device and presence state). */
   setPresence?(extension: string, presence: Presence): Promise<void>;
   /** Connect (adapters with a session); rejects when the PBX is unreachable. */

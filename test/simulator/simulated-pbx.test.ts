@@ -1,11 +1,12 @@
 /**
  * The simulated PBX's own behaviour as the hub sees it through the PbxPort: call events for
  * every outcome (announced calls included, ST-1 counts them) and mailboxes (AS-5) that report
- * their message-waiting state like Asterisk's `MessageWaiting`.
+ * their message-waiting state like Asterisk's `MessageWaiting` and are read back like its
+ * `MailboxCount` (`readVoicemail`).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PbxCallEvent, PbxVoicemailEvent } from '../../broker/pbx/pbx-port.js';
+import { PbxError, type PbxCallEvent, type PbxVoicemailEvent } from '../../broker/pbx/pbx-port.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
 
 const test = suite('simulator/simulated-pbx');
@@ -82,6 +83,38 @@ test('without voicemail nothing is left in a mailbox and no message-waiting even
   pbx.register('1002', () => false);
   assert.is(pbx.call('5550', '1002').outcome, 'no-answer');
   assert.equal([pbx.mailbox('1002'), boxes], [{ unheard: 0, heard: 0 }, []]);
+});
+
+test('AS-5 readVoicemail: the counts of the boxes asked for, without an event; no box, no entry; voicemail off: an empty map', async () => {
+  const pbx = new SimulatedPbx({ voicemail: (ext) => ext !== '1003', clock: () => AT });
+  pbx.register('1001', () => true);
+  pbx.register('1002', () => false);
+  pbx.register('1003', () => false);
+  pbx.call('5550', '1002');
+  pbx.call('5551', '1002');
+  pbx.listenVoicemail('1002');
+  pbx.call('5552', '1002');
+  const { boxes } = record(pbx);
+  const read = await pbx.readVoicemail(['1001', '1002', '1003', '1004']);
+  assert.equal([...read.entries()], [
+    ['1001', { unheard: 0, heard: 0 }], // a registered extension with an empty box
+    ['1002', { unheard: 1, heard: 2 }],
+  ]);
+  assert.equal(boxes, [], 'reading reports nothing');
+  read.get('1002')!.unheard = 99;
+  assert.equal(pbx.mailbox('1002'), { unheard: 1, heard: 2 }, 'a copy, not the box');
+  const off = new SimulatedPbx();
+  off.register('1001', () => false);
+  off.call('5550', '1001');
+  assert.equal((await off.readVoicemail(['1001'])).size, 0);
+  pbx.unreachable = true;
+  try {
+    await pbx.readVoicemail(['1002']);
+    assert.unreachable('an unreachable PBX cannot be read');
+  } catch (err) {
+    assert.instance(err, PbxError);
+    assert.is((err as PbxError).code, 'unreachable');
+  }
 });
 
 test('PH-4 never silence: routing by the hub, a call nobody answers falls back to the IVR with a message offer; a mailbox comes first', async () => {

@@ -31,6 +31,15 @@
  *   (func_devstate); PRESENCE_STATE(CustomPresence:…) takes `<state>[,<subtype>[,<message>[,e]]]`
  *   with state not_set | unavailable | available | away | xa | chat | dnd (func_presencestate).
  *   Anything else → `Variable not set`.
+ * - MailboxCount (`Mailbox: <box>@<context>`; AMI Actions MailboxCount, main/manager.c
+ *   `action_mailboxcount`, Asterisk 1.6–21): no Mailbox → `Mailbox not specified`; else
+ *   `Response: Success`, ActionID, `Message: Mailbox Message Count`, `Mailbox:` (as asked),
+ *   `UrgMessages:` (the docs say `UrgentMessages`; the code writes `UrgMessages`), `NewMessages:`,
+ *   `OldMessages:`, read from the settable `mailboxes` table (`1001@default`; a box without
+ *   `@` is in `default`, as app_voicemail takes it). A box not in the table answers 0/0/0, as
+ *   app_voicemail counts the files of a box that does not exist. `mailboxCountErrors` makes
+ *   one box answer `Response: Error` with the given message (a knob; real Asterisk errs only
+ *   without a Mailbox or a right).
  * - Events (AMI Events DialBegin, DialEnd, Hangup, BlindTransfer, AttendedTransfer) are pushed by
  *   the test with `emit()`, written as `Event:`, `Privilege: call,all`, (`Timestamp:` when
  *   `timestampEvents`), then the fields given.
@@ -86,6 +95,10 @@ export class FakeAmi {
   readonly db = new Map<string, string>();
   readonly deviceStates = new Map<string, string>();
   readonly presenceStates = new Map<string, string>();
+  /** app_voicemail's boxes for MailboxCount, by `<box>@<context>` */
+  readonly mailboxes = new Map<string, { new: number; old: number; urgent?: number }>();
+  /** MailboxCount of these boxes (`<box>@<context>`) answers `Response: Error` with this message */
+  readonly mailboxCountErrors = new Map<string, string>();
   readonly actions: RecordedAction[] = [];
   /** ActionIDs in the order they were answered */
   readonly answered: string[] = [];
@@ -309,6 +322,22 @@ export class FakeAmi {
         send([...head('Success'), 'EventList: start', 'Message: Result will follow']);
         for (const [k, v] of entries) send(['Event: DBGetTreeResponse', `Key: ${k}`, `Val: ${v}`, ...idLine]);
         return send(['Event: DBGetTreeComplete', ...idLine, 'EventList: Complete', `ListItems: ${entries.length}`]);
+      }
+      case 'mailboxcount': {
+        const mailbox = get(h, 'Mailbox');
+        if (!mailbox) return error('Mailbox not specified');
+        const key = mailbox.includes('@') ? mailbox : `${mailbox}@default`;
+        const failure = this.mailboxCountErrors.get(key);
+        if (failure !== undefined) return error(failure);
+        const box = this.mailboxes.get(key) ?? { new: 0, old: 0 };
+        return send([
+          ...head('Success'),
+          'Message: Mailbox Message Count',
+          `Mailbox: ${mailbox}`,
+          `UrgMessages: ${box.urgent ?? 0}`,
+          `NewMessages: ${box.new}`,
+          `OldMessages: ${box.old}`,
+        ]);
       }
       case 'command':
         return this.command(s, id, get(h, 'Command') ?? '', send, head);

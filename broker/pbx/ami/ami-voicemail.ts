@@ -65,3 +65,33 @@ function instantOf(e: AmiEventLike, clock: Clock): string {
   if (ts && /^\d{9,11}(\.\d+)?$/.test(ts)) return new Date(Math.round(Number(ts) * 1000)).toISOString();
   return clock.now().toISOString();
 }
+
+/**
+ * AS-5 reconcile: the answer to `Action: MailboxCount` / `Mailbox: 1001@default` → the box's counts,
+ * or null when it cannot be read. main/manager.c (`action_mailboxcount`, Asterisk 1.6–21) answers
+ *
+ * ```
+ * Response: Success
+ * ActionID: …
+ * Message: Mailbox Message Count
+ * Mailbox: 1001@default
+ * UrgMessages: 0
+ * NewMessages: 2
+ * OldMessages: 5
+ * ```
+ *
+ * (the AMI docs name the urgent count `UrgentMessages`, the code writes `UrgMessages`: both are
+ * read; Asterisk before 1.6 has neither). Urgent messages are unheard too, kept in their own
+ * folder: app_voicemail's `MessageWaiting` reports `New` = new + urgent, and so does this.
+ * A box app_voicemail does not have is counted as empty (it counts the files in the box's
+ * folders), so an unknown box reads 0/0.
+ */
+export function mailboxCount(p: AmiEventLike): { unheard: number; heard: number } | null {
+  const fresh = count(p.get('NewMessages'));
+  const heard = count(p.get('OldMessages'));
+  if (fresh === undefined || heard === undefined) return null;
+  const urgentRaw = p.get('UrgMessages') ?? p.get('UrgentMessages');
+  const urgent = urgentRaw === undefined ? 0 : count(urgentRaw);
+  if (urgent === undefined) return null;
+  return { unheard: fresh + urgent, heard };
+}

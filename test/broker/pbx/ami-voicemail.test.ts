@@ -4,14 +4,18 @@
  * the mailbox's `@context` is dropped; counts come from New/Old, or Waiting on old Asterisk;
  * unreadable ones are skipped; a session logged in with `Events: off` hears none; reports go on
  * after a reconnect; and a report reaches the owner's record through VoicemailWatch and the policy.
+ * Reconcile: `readVoicemail` asks `MailboxCount` per box (New + Urg unheard, Old heard), an
+ * unknown box reads 0/0 as in Asterisk, one box's error leaves only that box out, a refused right
+ * or no session rejects, at most `voicemailReadConcurrency` at a time, contexts summed; and a box
+ * filled while the hub was away reaches the record when VoicemailWatch starts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock, memoryLogger } from '../../../protocol/index.js';
 import { Directory } from '../../../broker/directory/directory.js';
-import type { PbxVoicemailEvent } from '../../../broker/pbx/pbx-port.js';
+import { PbxError, type PbxVoicemailEvent } from '../../../broker/pbx/pbx-port.js';
 import { AsteriskAmiPbx, type AsteriskAmiPbxOptions } from '../../../broker/pbx/asterisk-ami-pbx.js';
-import { voicemailEvent } from '../../../broker/pbx/ami/ami-voicemail.js';
+import { mailboxCount, voicemailEvent } from '../../../broker/pbx/ami/ami-voicemail.js';
 import { AmiPacket } from '../../../broker/pbx/ami/ami-parser.js';
 import { VoicemailWatch } from '../../../broker/pbx/voicemail-watch.js';
 import { applyCommand, type Actor, type Command } from '../../../broker/policy/commands.js';
@@ -179,6 +183,139 @@ t('AS-5: Asterisk → VoicemailWatch → policy: the owner\'s record holds the u
     await waitFor(() => people.get('anna')!.voicemail?.unheard === 0, 'all heard');
     assert.is(people.get('anna')!.rev, rev + 1, 'the repeat added no revision');
     assert.ok(ctx.log.records.some((r) => r.msg.includes('no person has') && r.mailbox === '4711'));
+  } finally {
+    watch.stop();
+  }
+});
+
+t('AS-5 readVoicemail: MailboxCount per box; New + Urg unheard, Old heard; an unknown box reads 0/0 as Asterisk answers it', async (ctx) => {
+  const { pbx, seen } = await started(ctx);
+  ctx.ami.mailboxes.set('1001@default', { new: 2, old: 5 });
+  ctx.ami.mailboxes.set('1002@default', { new: 0, old: 3, urgent: 1 });
+  ctx.ami.mailboxes.set('1003@default', { new: 0, old: 0 });
+  const read = await pbx.readVoicemail(['1001', '1002', '1003', '4711', '1001']);
+  assert.equal(Object.fromEntries(read), {
+    '1001': { unheard: 2, heard: 5 },
+    '1002': { unheard: 1, heard: 3 }, // urgent is unheard too, as MessageWaiting's New counts it
+    '1003': { unheard: 0, heard: 0 },
+    '4711': { unheard: 0, heard: 0 }, // app_voicemail counts an unknown box as empty
+  });
+  assert.equal(ctx.ami.actionsNamed('MailboxCount').map((a) => a.headers.Mailbox).sort(), ['1001@default', '1002@default', '1003@default', '4711@default'], 'each box once');
+  assert.equal(seen, [], 'a read is no report');
+});
+
+t('AS-5 readVoicemail: one box answering an error is left out (and logged); the rest are read', async (ctx) => {
+  const { pbx } = await started(ctx);
+  ctx.ami.mailboxes.set('1001@default', { new: 1, old: 0 });
+  ctx.ami.mailboxes.set('1003@default', { new: 0, old: 4 });
+  ctx.ami.mailboxCountErrors.set('1002@default', 'Mailbox lookup failed');
+  const read = await pbx.readVoicemail(['1001', '1002', '1003', 'not a box']);
+  assert.equal(Object.fromEntries(read), { '1001': { unheard: 1, heard: 0 }, '1003': { unheard: 0, heard: 4 } });
+  assert.ok(ctx.log.records.some((r) => r.level === 'warn' && r.mailbox === '1002@default' && r.message === 'Mailbox lookup failed' && r.rule === 'AS-5'));
+  assert.is(ctx.ami.actionsNamed('MailboxCount').length, 3, 'what is not an extension is never sent');
+});
+
+t('AS-5 readVoicemail: a refused right rejects the whole read (PbxError refused); so does no session (unreachable)', async (ctx) => {
+  const { pbx } = await started(ctx, { timeoutMs: 300 });
+  for (const box of ['1001', '1002', '1003', '1004', '1005', '1006']) ctx.ami.mailboxCountErrors.set(`${box}@default`, 'Permission denied');
+  try {
+    await pbx.readVoicemail(['1001', '1002', '1003', '1004', '1005', '1006']);
+    assert.unreachable('refused');
+  } catch (err) {
+    assert.instance(err, PbxError);
+    assert.is((err as PbxError).code, 'refused');
+  }
+  assert.ok(ctx.ami.actionsNamed('MailboxCount').length <= 4, 'no box asked after the refusal');
+  await ctx.ami.pause();
+  await waitFor(() => ctx.log.records.some((r) => String(r.msg).includes('connection lost')), 'the drop');
+  try {
+    await pbx.readVoicemail(['1001', '1002']);
+    assert.unreachable('no session');
+  } catch (err) {
+    assert.instance(err, PbxError);
+    assert.is((err as PbxError).code, 'unreachable');
+  }
+});
+
+t('AS-5 readVoicemail: at most voicemailReadConcurrency MailboxCount actions at a time', async (ctx) => {
+  const { pbx } = await started(ctx, { voicemailReadConcurrency: 3 });
+  let inFlight = 0;
+  let most = 0;
+  ctx.ami.delayMs = (a) => {
+    if (a.action !== 'MailboxCount') return 0;
+    inFlight++;
+    most = Math.max(most, inFlight);
+    setTimeout(() => inFlight--, 20); // before the answer, which is timed after this
+    return 20;
+  };
+  const boxes = Array.from({ length: 10 }, (_, i) => String(2001 + i));
+  for (const [i, b] of boxes.entries()) ctx.ami.mailboxes.set(`${b}@default`, { new: i, old: 0 });
+  const read = await pbx.readVoicemail(boxes);
+  assert.is(read.size, 10);
+  assert.is(read.get('2010')!.unheard, 9);
+  assert.is(most, 3);
+});
+
+t('AS-5 readVoicemail: every context of voicemailContexts is asked and summed', async (ctx) => {
+  const { pbx } = await started(ctx, { voicemailContexts: ['default', 'ansatte'] });
+  ctx.ami.mailboxes.set('1001@default', { new: 1, old: 2 });
+  ctx.ami.mailboxes.set('1001@ansatte', { new: 3, old: 0 });
+  const read = await pbx.readVoicemail(['1001']);
+  assert.equal(read.get('1001'), { unheard: 4, heard: 2 });
+  assert.equal(ctx.ami.actionsNamed('MailboxCount').map((a) => a.headers.Mailbox), ['1001@default', '1001@ansatte']);
+});
+
+t('AS-5 MailboxCount answers: UrgentMessages as documented, missing or unreadable counts → null, never guessed', () => {
+  const p = (h: Record<string, string>) => new AmiPacket(Object.entries(h));
+  assert.equal(mailboxCount(p({ Response: 'Success', UrgentMessages: '2', NewMessages: '1', OldMessages: '0' })), { unheard: 3, heard: 0 });
+  assert.equal(mailboxCount(p({ Response: 'Success', NewMessages: '1', OldMessages: '7' })), { unheard: 1, heard: 7 }, 'Asterisk 1.4: no urgent count');
+  assert.is(mailboxCount(p({ Response: 'Success', NewMessages: '1' })), null);
+  assert.is(mailboxCount(p({ Response: 'Success', NewMessages: '-1', OldMessages: '0' })), null);
+  assert.is(mailboxCount(p({ Response: 'Success', UrgMessages: 'x', NewMessages: '1', OldMessages: '0' })), null);
+});
+
+t('AS-5 Asterisk → VoicemailWatch reconcile: a box filled while the hub was away is on the record at start, from then', async (ctx) => {
+  const dir = Directory.parse({
+    municipality: 'Testkommune',
+    departments: [{ id: 'familie', name: 'Familie', phoneHours: 'Mo-Fr 08:00-15:00; PH off' }],
+    groups: [],
+    people: [
+      { id: 'anna', name: 'Anna Holm', dept: 'familie', extension: '1001' },
+      { id: 'bo', name: 'Bo Berg', dept: 'familie', extension: '1002' },
+    ],
+    devices: [],
+  });
+  const people = new Map<string, PersonRecord>([
+    ['anna', initialRecord('anna', ctx.clock.now())],
+    ['bo', initialRecord('bo', ctx.clock.now())],
+  ]);
+  // bo had an unheard message when the hub went down; he has since heard it
+  const stale = new Date(ctx.clock.now().getTime() - 2 * 3_600_000).toISOString();
+  people.set('bo', { ...people.get('bo')!, voicemail: { unheard: 1, unheardSince: stale, flaggedAt: null } });
+  const hub = {
+    get state() {
+      return { dir, people, depts: new Map() };
+    },
+    now: () => ctx.clock.now(),
+    execute(actor: Actor, cmd: Command) {
+      for (const p of applyCommand(this.state, actor, cmd, ctx.clock.now()).people) people.set(p.personId, p);
+    },
+  };
+  const { pbx } = await started(ctx);
+  ctx.ami.mailboxes.set('1001@default', { new: 2, old: 0 });
+  ctx.ami.mailboxes.set('1002@default', { new: 0, old: 1 });
+  ctx.ami.mailboxCountErrors.set('1002@default', 'Mailbox lookup failed'); // first round: bo's box cannot be read
+  const watch = new VoicemailWatch({ pbx, hub, logger: ctx.log, reconcileMs: 0 });
+  watch.start();
+  try {
+    assert.is(await watch.reconcile(), 1);
+    assert.equal(people.get('anna')!.voicemail, { unheard: 2, unheardSince: ctx.clock.now().toISOString(), flaggedAt: null });
+    assert.equal(people.get('bo')!.voicemail?.unheard, 1, 'a box that could not be read is left as it was');
+    ctx.ami.mailboxCountErrors.clear();
+    ctx.clock.advance(600_000);
+    assert.is(await watch.reconcile(), 2);
+    assert.equal(people.get('bo')!.voicemail, { unheard: 0, unheardSince: null, flaggedAt: null });
+    assert.is(people.get('anna')!.voicemail!.unheardSince, new Date(ctx.clock.now().getTime() - 600_000).toISOString(), 'unchanged: kept');
   } finally {
     watch.stop();
   }
