@@ -304,6 +304,9 @@ class DayEngine {
         // PH-3: the closure's offer; a fallback that could not answer ends here too: a message
         return this.takeMessage(call, event.target, viaReception);
       case 'outside-hours':
+        // reception sees on its board that the department has just closed and takes a message
+        // (AS-1) instead of putting the caller through to the closed-hours announcement
+        if (viaReception) return this.takeMessage(call, event.target, true);
         return this.finish(call, 'announced', null, this.now);
       case 'unknown-number':
         return this.finish(call, 'failed', null, this.now);
