@@ -279,7 +279,8 @@ function waitChart(r: QuarterReport, t: Texts, f: Fmt): string {
   const rowH = 38;
   const top = 28;
   const height = top + Math.max(1, depts.length) * rowH + 10;
-  const max = niceMax(Math.max(0, ...depts.map((d) => Math.max(d.figures.waitP90S ?? 0, d.figures.waitAvgS ?? 0))));
+  // waits are shown in whole seconds: an axis shorter than 20 s would label every step "0 sek."
+  const max = niceMax(Math.max(20, ...depts.map((d) => Math.max(d.figures.waitP90S ?? 0, d.figures.waitAvgS ?? 0))));
   const label =
     `${t.chartWait}: ` + (depts.length ? depts.map((d) => `${d.name} ${t.avgShort} ${f.seconds(d.figures.waitAvgS)}, ${t.p90Short} ${f.seconds(d.figures.waitP90S)}`).join('; ') : t.noData);
   let out = svgOpen('chart-wait', height, t.chartWait, label);

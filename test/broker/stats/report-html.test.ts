@@ -93,6 +93,15 @@ t('answer-rate bars: width proportional to the rate, the figure written on each,
   assert.match(visible(row('natur')), /–/);
 });
 
+t('the wait axis has distinct whole-second steps even when every wait is under a second (a PBX that answers at once)', () => {
+  const r = sampleReport();
+  for (const d of r.departments) if (d.figures.waitAvgS !== null) d.figures = { ...d.figures, waitAvgS: 0.004, waitP90S: 0.01 };
+  const wait = svgs(renderReportHtml(r, { language: 'da' }))[1]!;
+  const ticks = [...wait.matchAll(/<text x="[\d.]+" y="\d+" text-anchor="middle" font-size="11">([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.ok(ticks.length >= 4, JSON.stringify(ticks));
+  assert.is(new Set(ticks).size, ticks.length, `every step a different label: ${JSON.stringify(ticks)}`);
+});
+
 t('call-backs stacked: three segments in proportion; the weekly trend has a point per week and series', () => {
   const html = renderReportHtml(sampleReport(), { language: 'da' });
   const [, , callbacks, weeks] = svgs(html) as [string, string, string, string];
