@@ -325,29 +325,51 @@ export class Hub {
       this.log.warn('dropped message on unexpected topic', { topic });
       return;
     }
-    const deviceId = t.deviceId;
-    const reply = (res: Response) => void this.publish(buildTopic({ kind: 'device-res', deviceId }), res, false);
+    // the reply goes out after the projections the change published (step 5 of one press)
+    void this.publish(buildTopic({ kind: 'device-res', deviceId: t.deviceId }), this.handleRequest(t.deviceId, payload), false);
+  }
+
+  /**
+   * One request from a device, as its `req` topic brings it: decode (size, JSON, op, schema) →
+   * the device's actor → a policy command → `execute` → the reply for its `res` topic. Never
+   * throws: a refusal is `ok:false` with its code (and rule, field; the fleet view keeps it),
+   * and nothing changes then; an unexpected error is logged and answered `internal`.
+   */
+  handleRequest(deviceId: string, payload: Buffer): Response {
+    const seen: { id: string | null; op?: string } = { id: null };
+    try {
+      return this.answerRequest(deviceId, payload, seen);
+    } catch (err) {
+      try {
+        this.log.error('request failed', { device: deviceId, op: seen.op, err: err instanceof Error ? err.stack : String(err) });
+      } catch {
+        // the device still gets its answer
+      }
+      return { id: seen.id, ok: false, error: { code: 'internal', message: 'internal error; the hub has logged it' } };
+    }
+  }
+
+  /** `handleRequest` without the last guard; `seen` keeps the request's id and op for it. */
+  private answerRequest(deviceId: string, payload: Buffer, seen: { id: string | null; op?: string }): Response {
     const decoded = decodeRequest(payload);
     if (!decoded.ok) {
+      seen.id = decoded.id;
       this.log.info('request refused', { device: deviceId, code: decoded.error.code, msg: decoded.error.message });
       this.fleet.refused(deviceId, { at: this.now(), code: decoded.error.code, rule: decoded.error.rule });
-      reply({ id: decoded.id, ok: false, error: decoded.error.toBody() });
-      return;
+      return { id: decoded.id, ok: false, error: decoded.error.toBody() };
     }
     const req = decoded.value;
+    seen.id = req.id;
+    seen.op = req.op;
     try {
       const actor = actorForDevice(this.dir, deviceId);
       const data = this.execute(actor, requestToCommand(actor, req), req.args);
-      reply(data === undefined ? { id: req.id, ok: true } : { id: req.id, ok: true, data });
+      return data === undefined ? { id: req.id, ok: true } : { id: req.id, ok: true, data };
     } catch (err) {
-      if (err instanceof OmstilError) {
-        this.log.info('request refused', { device: deviceId, op: req.op, code: err.code, rule: err.rule });
-        this.fleet.refused(deviceId, { at: this.now(), code: err.code, rule: err.rule, op: req.op });
-        reply({ id: req.id, ok: false, error: err.toBody() });
-      } else {
-        this.log.error('request failed', { device: deviceId, op: req.op, err: (err as Error).stack });
-        reply({ id: req.id, ok: false, error: { code: 'internal', message: 'internal error; the hub has logged it' } });
-      }
+      if (!(err instanceof OmstilError)) throw err;
+      this.log.info('request refused', { device: deviceId, op: req.op, code: err.code, rule: err.rule });
+      this.fleet.refused(deviceId, { at: this.now(), code: err.code, rule: err.rule, op: req.op });
+      return { id: req.id, ok: false, error: err.toBody() };
     }
   }
 

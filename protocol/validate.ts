@@ -1,7 +1,7 @@
 /** Decoding of wire payloads into typed values, with errors that name the field. */
 import * as z from 'zod/mini';
 import { OmstilError } from './errors.js';
-import { MAX_REQUEST_BYTES, OPS, Request } from './schemas.js';
+import { MAX_REQUEST_BYTES, OPS, Request, RequestId } from './schemas.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: OmstilError };
 
@@ -36,7 +36,8 @@ export function decodeValue<S extends Schema>(schema: S, raw: unknown): Decoded<
 export function requestIdOf(raw: unknown): string | null {
   if (raw && typeof raw === 'object' && 'id' in raw) {
     const id = (raw as { id: unknown }).id;
-    if (typeof id === 'string' && id.length > 0 && id.length <= 64) return id;
+    // the contract's own check: its length counts code points, so an id the schema accepts is echoed even when refused
+    if (typeof id === 'string' && z.safeParse(RequestId, id).success) return id;
   }
   return null;
 }

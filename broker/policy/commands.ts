@@ -88,6 +88,25 @@ const ALLOWED: Record<Source, ReadonlySet<Command['op']>> = {
   hub: new Set(['undivert', 'clear-status']),
 };
 
+/**
+ * The latest instant a command may name (exclusive). The contract's times have four-digit
+ * years (`IsoTime`), and the day arithmetic on Copenhagen's wall clock (workdays, holidays, the
+ * next midnight) needs a year to spare: "9999-12-31T23:59:59-23:59" passes the schema but is in
+ * the year 10000, and once taken as an absence's end it broke every diversion to that person
+ * (found by the request fuzzing, issue 10).
+ */
+export const LAST_TIME = Date.UTC(9999, 0, 1);
+
+/** Refuses a time at or after LAST_TIME (`invalid-time`, naming the field and the rule). */
+function refuseTooLate(iso: string | null | undefined, field: string, rule: string): void {
+  if (iso === null || iso === undefined || !(Date.parse(iso) >= LAST_TIME)) return;
+  throw new OmstilError('invalid-time', `${field}: must be before 9999-01-01`, {
+    field,
+    rule,
+    text: { da: 'Tidspunktet ligger for langt ude i fremtiden.', en: 'the time is too far in the future' },
+  });
+}
+
 /** Ops a leader may run for their own staff from their phone (PR-4). */
 const LEADER_OPS: ReadonlySet<Command['op']> = new Set(['divert', 'undivert', 'set-status', 'clear-status']);
 
@@ -460,6 +479,7 @@ function messageStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'me
 
 function divert(tx: Change, actor: Actor, personId: string, target: string, until: string | null, field: string): unknown {
   const at = tx.at;
+  refuseTooLate(until, 'args.until', 'DV-1');
   if (until !== null && Date.parse(until) <= at.getTime()) {
     throw new OmstilError('invalid-time', `${field === 'args.target' ? 'args.until' : field}: must be in the future`, { field: 'args.until', rule: 'DV-1' });
   }
@@ -479,6 +499,8 @@ function divert(tx: Change, actor: Actor, personId: string, target: string, unti
 
 function setStatus(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'set-status' }>): unknown {
   const at = tx.at;
+  refuseTooLate(cmd.since, 'args.since', 'PR-1');
+  refuseTooLate(cmd.until, 'args.until', 'PR-1');
   const since = cmd.since ? new Date(cmd.since) : at;
   if (Number.isNaN(since.getTime())) throw new OmstilError('invalid-payload', 'since: not a time', { field: 'args.since' });
   if (cmd.until !== null && Date.parse(cmd.until) <= Math.max(at.getTime(), since.getTime())) {
@@ -564,6 +586,8 @@ function deptOrThrow(tx: Change, deptId: string): DeptRecord {
 
 function addClosure(tx: Change, cmd: Extract<Command, { op: 'add-closure' }>): unknown {
   const rec = deptOrThrow(tx, cmd.dept);
+  refuseTooLate(cmd.start, 'start', 'PH-3');
+  refuseTooLate(cmd.end, 'end', 'PH-3');
   const start = Date.parse(cmd.start);
   const end = Date.parse(cmd.end);
   if (!(end > start)) throw new OmstilError('invalid-time', 'end: must be after start', { field: 'end', rule: 'PH-3' });
@@ -627,6 +651,8 @@ function addBroadcast(tx: Change, actor: Actor, cmd: Extract<Command, { op: 'add
       });
     }
   }
+  refuseTooLate(cmd.start, 'start', 'RT-3');
+  refuseTooLate(cmd.expires, 'expires', 'RT-3');
   const start = cmd.start === null ? at.getTime() : Date.parse(cmd.start);
   const expires = Date.parse(cmd.expires);
   if (Number.isNaN(start)) throw broadcastRefusal('invalid-payload', 'start', 'not a time', { da: 'Starttidspunktet kan ikke læses.', en: 'The start time cannot be read.' });
