@@ -51,6 +51,14 @@ export const Config = z.strictObject({
   sync: z.enum(['full', 'normal']).default('full'),
   /** let clients that are not devices read public topics (e.g. mosquitto_sub) */
   allowObservers: z.boolean().default(true),
+  /**
+   * Issue 10, per-device credentials (`omstil provision DEVICE`): 'required' refuses every device
+   * without its own token: set it in production. 'when-provisioned' (the default for now)
+   * refuses a device with a credential that does not give it, and a revoked one, but lets a
+   * device that was never provisioned in by its client id alone, as before; the default
+   * becomes 'required' once the simulator (`omstil up`, `omstil sim`) and the tests carry tokens.
+   */
+  deviceAuth: z.enum(['required', 'when-provisioned']).default('when-provisioned'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** OTA (issue 8): the firmware images' public key, omstil-signing.pub or its folder; null: the hub starts no rollout */
   otaPublicKey: z.string().min(1).nullable().default(null),
@@ -82,6 +90,7 @@ export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' 
   OMSTIL_PBX_SECRET: { key: 'pbxSecret', type: 'string' },
   OMSTIL_PBX_RECONCILE_SECONDS: { key: 'pbxReconcileSeconds', type: 'number' },
   OMSTIL_ALLOW_OBSERVERS: { key: 'allowObservers', type: 'boolean' },
+  OMSTIL_DEVICE_AUTH: { key: 'deviceAuth', type: 'string' },
   OMSTIL_LOG_LEVEL: { key: 'logLevel', type: 'string' },
   OMSTIL_OTA_PUBLIC_KEY: { key: 'otaPublicKey', type: 'string' },
 };

@@ -20,6 +20,7 @@ import { AdminApi } from './http/admin-api.js';
 import { Hub } from './hub.js';
 import { AccessControl } from './mqtt/access.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { DeviceCredentials } from './mqtt/device-credentials.js';
 import { createPbx } from './pbx/create-pbx.js';
 import type { PbxPort } from './pbx/pbx-port.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -44,6 +45,8 @@ export interface HubService {
   calendars: CalendarSync | null;
   /** OTA rollouts (issue 8) */
   ota: OtaService;
+  /** issue 10: the devices' credentials, checked by the embedded broker (null with an external broker) */
+  credentials: DeviceCredentials | null;
   /** where the admin API's token is kept (null when it came from the config) */
   adminTokenFile: string | null;
   store: SqliteStore;
@@ -115,6 +118,7 @@ export async function startHubService(
   let pbxStarted: PbxPort | null = null;
   let mqttUrl = config.mqttUrl;
   let password = config.mqttPassword ?? '';
+  let credentials: DeviceCredentials | null = null;
   try {
     // OTA (issue 8): a bad key path stops the hub before anything listens
     const otaKey = config.otaPublicKey ? loadOtaPublicKey(config.otaPublicKey) : null;
@@ -125,15 +129,23 @@ export async function startHubService(
     const current = () => hub?.directory ?? resolved.directory;
     if (!mqttUrl) {
       password = randomBytes(24).toString('base64url'); // the hub's own identity on its own broker
+      // issue 10: every device its own token; a change ends the device's session at once
+      credentials = new DeviceCredentials({ store, clock });
+      credentials.start();
       broker = new EmbeddedBroker({
         host: config.host,
         port: config.mqttPort,
         wsPort: config.wsPort,
-        access: new AccessControl(current, { hubPassword: password, allowObservers: config.allowObservers }),
+        access: new AccessControl(current, { hubPassword: password, allowObservers: config.allowObservers, credentials, deviceAuth: config.deviceAuth }),
         logger: logger.child('broker'),
       });
       await broker.start();
+      const started = broker;
+      credentials.onChange((deviceId, change) => started.closeClient(deviceId, change === 'revoked' ? 'credential revoked' : 'credential issued anew'));
       mqttUrl = broker.mqttUrl;
+      if (config.deviceAuth !== 'required') logger.info('devices without a credential connect by client id alone (deviceAuth: when-provisioned); set deviceAuth to required in production');
+    } else if (config.deviceAuth === 'required') {
+      logger.warn('deviceAuth required has no effect with an external broker (mqttUrl): it must check the devices\' logins itself');
     }
     const pbx = deps.pbx ?? createPbx(config, logger.child('pbx'));
     if (pbx.start) {
@@ -191,7 +203,17 @@ export async function startHubService(
     if (config.apiPort !== null) {
       const { token, file } = adminToken(config);
       tokenFile = file;
-      api = new AdminApi({ hub: started, ota: otaService, store, token, host: config.host, port: config.apiPort, logger: logger.child('api'), ...(calendarSync ? { calendars: () => calendarSync.status() } : {}) });
+      api = new AdminApi({
+        hub: started,
+        ota: otaService,
+        store,
+        token,
+        host: config.host,
+        port: config.apiPort,
+        logger: logger.child('api'),
+        ...(calendarSync ? { calendars: () => calendarSync.status() } : {}),
+        ...(credentials ? { credentials: { credentials, mqttUrl } } : {}),
+      });
       await api.start();
     }
     return {
@@ -199,6 +221,7 @@ export async function startHubService(
       broker,
       api,
       ota: otaService,
+      credentials,
       calendars: calendarSync,
       adminTokenFile: tokenFile,
       store,
@@ -216,6 +239,7 @@ export async function startHubService(
         await started.stop();
         await pbx.stop?.();
         await broker?.stop();
+        credentials?.stop();
         store.close();
       },
     };
@@ -226,6 +250,7 @@ export async function startHubService(
     await hub?.stop().catch(() => {});
     await pbxStarted?.stop?.().catch(() => {});
     await broker?.stop().catch(() => {});
+    credentials?.stop();
     store.close();
     throw err;
   }

@@ -7,6 +7,8 @@
  * that shows it at `/fleet` (no token; it asks for one), both from broker/fleet/.
  * ST-1 quarterly reports: `GET /api/v1/reports/{quarter}` (token; JSON, `?format=csv|html`) and
  * the page that shows them at `/reports` (no token; it asks for one), from broker/stats/.
+ * Issue 10, device identity: `POST /api/v1/devices/{id}/credentials` issues (or rotates) a
+ * device's token, shown once in the answer (201); `DELETE` revokes it (`omstil provision`, `omstil revoke`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -43,6 +45,7 @@ import { FleetWaiters, MAX_WAIT_SECONDS } from '../fleet/fleet-waiters.js';
 import { defaultUiDir } from '../../simulator/main.js';
 import { OtaError } from '../ota/ota-error.js';
 import type { OtaService } from '../ota/ota-service.js';
+import type { DeviceCredentials } from '../mqtt/device-credentials.js';
 import { otaRolloutQuery } from '../ota/rollout-query.js';
 import type { Store } from '../store/store.js';
 import { quarterReportFromStore } from '../stats/quarter-report.js';
@@ -65,6 +68,11 @@ export interface AdminApiOptions {
   uiDir?: string;
   /** ST-1: the hub's store, read for the quarterly reports (/api/v1/reports, /reports); without it they answer 503 */
   store?: Store;
+  /**
+   * Issue 10: the devices' credentials and the broker URL the hub's devices are given; absent (an
+   * external broker, which keeps its own logins) /api/v1/devices/{id}/credentials answers 503
+   */
+  credentials?: { credentials: DeviceCredentials; mqttUrl: string };
 }
 
 /** ST-1: a report is built at most once a minute per quarter (the page fetches HTML, then CSV or JSON) */
@@ -78,7 +86,16 @@ class RawResponse {
   ) {}
 }
 
+/** A JSON answer with a status other than 200 (201 Created). */
+class JsonResponse {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  'unknown-device': 404,
   'bad-json': 400,
   'invalid-payload': 400,
   'invalid-time': 400,
@@ -178,6 +195,34 @@ export class AdminApi {
       if (!/^\d{1,2}$/.test(wait) || Number(wait) > MAX_WAIT_SECONDS) throw new OmstilError('invalid-payload', `wait: must be 0-${MAX_WAIT_SECONDS} seconds`, { field: 'wait' });
       if (after !== null) await this.fleetWaiters.wait(Number(after), Number(wait) * 1000);
       return hub.fleet.snapshot(hub.now());
+    });
+    // ── device identity (issue 10; broker/mqtt/device-credentials.ts) ──
+    const known = (deviceId: string) => {
+      const device = hub.directory.devices.get(deviceId);
+      if (!device) throw new OmstilError('unknown-device', `unknown device "${deviceId}": not in the directory`, { field: 'id', rule: 'RT-1' });
+      return device;
+    };
+    // issues (or rotates) the device's token: in this answer only, never stored or logged; its session ends
+    route('POST', '/devices/:id/credentials', async (m) => {
+      const device = known(m[1]!);
+      const creds = opts.credentials;
+      if (!creds) throw new CredentialsUnavailable();
+      const { token, issuedAt } = creds.credentials.issue(device.id);
+      this.opts.logger.info('device credential issued', { device: device.id });
+      return new JsonResponse(201, { deviceId: device.id, kind: device.kind, token, issuedAt, mqttUrl: creds.mqttUrl });
+    });
+    // revokes it: the device is disconnected at once and refused until provisioned again
+    route('DELETE', '/devices/:id/credentials', async (m) => {
+      const deviceId = m[1]!;
+      const creds = opts.credentials;
+      if (!creds) throw new CredentialsUnavailable();
+      const revoked = creds.credentials.revoke(deviceId); // also for a device no longer in the directory
+      if (!revoked) {
+        known(deviceId);
+        throw new NoCredential(deviceId, creds.credentials.status(deviceId)?.revokedAt ?? null);
+      }
+      this.opts.logger.info('device credential revoked', { device: deviceId });
+      return { deviceId, revokedAt: revoked.revokedAt };
     });
     // ── OTA rollouts (issue 8; broker/ota/) ──
     // POST: the body is the signed image (application/octet-stream), checked with the hub's key;
@@ -315,10 +360,13 @@ export class AdminApi {
         return fail(new OmstilError('invalid-payload', `${req.method} is not allowed here`, { field: 'method' }), 405);
       }
       const data = await route.handler(route.path.exec(url.pathname)!, () => readJson(req), url, (limit) => readRaw(req, limit));
+      if (data instanceof JsonResponse) return send(data.status, data.body);
       if (data instanceof RawResponse) return void res.writeHead(200, { ...data.headers, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(data.body);
       send(200, data);
     } catch (err) {
       if (err instanceof ReportsUnavailable) return fail(new OmstilError('internal', err.message), 503);
+      if (err instanceof CredentialsUnavailable) return fail(new OmstilError('internal', err.message), 503);
+      if (err instanceof NoCredential) return send(404, { ok: false, error: { code: 'no-credential', message: err.message, field: 'id' } });
       if (err instanceof OtaError) {
         this.opts.logger.info('admin request refused', { method: req.method, path: url.pathname, code: err.code });
         return send(err.status, { ok: false, error: err.toBody() });
@@ -337,6 +385,20 @@ export class AdminApi {
 class ReportsUnavailable extends Error {
   constructor() {
     super('the quarterly reports are not available: this admin API has no store');
+  }
+}
+
+/** Issue 10: the hub uses an external broker, which keeps its own logins. */
+class CredentialsUnavailable extends Error {
+  constructor() {
+    super('device credentials are issued by a hub with its embedded broker; this hub uses an external one (mqttUrl), which keeps its own logins');
+  }
+}
+
+/** Issue 10: a revoke for a device without a credential in force (404, code `no-credential`). */
+class NoCredential extends Error {
+  constructor(deviceId: string, revokedAt: string | null) {
+    super(revokedAt ? `device "${deviceId}" has no credential in force: it was revoked at ${revokedAt}` : `device "${deviceId}" has no credential: it was never provisioned`);
   }
 }
 

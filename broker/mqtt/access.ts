@@ -3,9 +3,12 @@
  * hooks; `canReceive` is checked for every delivery, retained ones included, so a wildcard
  * subscription can never reach a private topic (PR-2).
  *
- * Identity in this version is the MQTT client id of a device in the directory; per-device
- * credentials come with the security work. Clients that are not devices connect as
- * read-only observers of public topics (when allowed), e.g. `mosquitto_sub`.
+ * Identity (issue 10): a device connects with its directory id as client id and, once it
+ * has been provisioned (`omstil provision DEVICE`), with username = its device id and
+ * password = its own token. A revoked device is refused; a device without a credential is
+ * refused under `deviceAuth: 'required'` and let in by client id alone under
+ * `'when-provisioned'` (the transition). Clients that are not devices connect as read-only
+ * observers of public topics (when allowed), e.g. `mosquitto_sub`.
  */
 import { parseTopic } from '../../protocol/index.js';
 import type { Directory } from '../directory/directory.js';
@@ -17,9 +20,28 @@ export type Principal =
   | { role: 'device'; deviceId: string; personId: string | null }
   | { role: 'observer' };
 
+/**
+ * Issue 10: whether a device must have a credential. 'required': every device needs its own
+ * token (production). 'when-provisioned': a device with a credential must use it; one without
+ * connects by client id alone, as before issue 10 (the simulator and tests, until they carry tokens).
+ */
+export type DeviceAuth = 'required' | 'when-provisioned';
+
+/** What a device's credential says of a token: it matches, it does not, it was revoked, or the device has none. */
+export type CredentialVerdict = 'ok' | 'bad' | 'revoked' | 'none';
+
+/** The port to the credentials (DeviceCredentials): checks a token in constant time. */
+export interface CredentialChecker {
+  verify(deviceId: string, token: string | undefined): CredentialVerdict;
+}
+
 export interface AccessOptions {
   hubPassword: string;
   allowObservers: boolean;
+  /** issue 10: the devices' credentials; absent: no device has one */
+  credentials?: CredentialChecker;
+  /** issue 10: default 'when-provisioned' */
+  deviceAuth?: DeviceAuth;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
@@ -34,8 +56,27 @@ export class AccessControl {
     if (username === HUB_USERNAME) {
       return password === this.opts.hubPassword ? { ok: true, principal: { role: 'hub' } } : { ok: false, reason: 'bad hub credentials' };
     }
-    const device = this.directory().devices.get(clientId);
-    if (device) return { ok: true, principal: { role: 'device', deviceId: device.id, personId: device.person } };
+    const directory = this.directory();
+    const device = directory.devices.get(clientId);
+    if (device) {
+      // issue 10: a device logs in as itself; its token counts only with its own id as username
+      if (username && username !== device.id) return { ok: false, reason: `device "${device.id}" gave the username ${JSON.stringify(username.slice(0, 64))}: a device logs in with its own id` };
+      const verdict = this.opts.credentials?.verify(device.id, username ? password : undefined) ?? 'none';
+      const principal: Principal = { role: 'device', deviceId: device.id, personId: device.person };
+      switch (verdict) {
+        case 'ok':
+          return { ok: true, principal };
+        case 'revoked':
+          return { ok: false, reason: `device "${device.id}": its credential is revoked` };
+        case 'bad':
+          return { ok: false, reason: username ? `device "${device.id}": wrong token` : `device "${device.id}" has a credential but gave none` };
+        case 'none':
+          if ((this.opts.deviceAuth ?? 'when-provisioned') === 'required') return { ok: false, reason: `device "${device.id}" has no credential (deviceAuth is required): provision it with \`omstil provision ${device.id}\`` };
+          return { ok: true, principal };
+      }
+    }
+    // a device's id as username is that device's login, valid only with its own client id
+    if (username && directory.devices.has(username)) return { ok: false, reason: `client "${clientId}" gave device "${username}" as its username: a device connects with its own id as client id` };
     if (this.opts.allowObservers && !username) return { ok: true, principal: { role: 'observer' } };
     return { ok: false, reason: `unknown client "${clientId}"` };
   }

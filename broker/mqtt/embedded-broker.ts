@@ -29,6 +29,10 @@ export class EmbeddedBroker {
   private tcp: net.Server | null = null;
   private httpServer: http.Server | null = null;
   private wss: WebSocketServer | null = null;
+  /** issue 10: let in, not yet registered (Aedes registers a client a few ticks after authenticate) */
+  private readonly connecting = new Set<Client>();
+  /** let in, then their credential changed before they were registered: closed on registration */
+  private readonly doomed = new WeakSet<Client>();
   mqttUrl = '';
   wsUrl: string | null = null;
 
@@ -47,8 +51,15 @@ export class EmbeddedBroker {
         return done(err as never, false);
       }
       principals.set(client, res.principal);
+      for (const c of this.connecting) if (c.closed) this.connecting.delete(c);
+      this.connecting.add(client);
       done(null, true);
     };
+    aedes.on('client', (client) => {
+      this.connecting.delete(client);
+      // closed now, not in the middle of its connect: Aedes unregisters it and publishes its Will
+      if (this.doomed.has(client)) client.close();
+    });
     aedes.authorizePublish = (client, packet, done) => {
       const p = client ? principals.get(client) : undefined;
       if (!p || !access.canPublish(p, packet.topic)) {
@@ -90,7 +101,32 @@ export class EmbeddedBroker {
     logger.info('broker listening', { mqtt: this.mqttUrl, ws: this.wsUrl });
   }
 
+  /**
+   * Issue 10: ends the session of the client with this id at once (its Will is published). One
+   * that is let in but not yet registered is closed the moment Aedes registers it, so a revoked
+   * device cannot slip through between its authentication and its CONNACK. The reason is
+   * logged. True when there was one.
+   */
+  closeClient(id: string, reason: string): boolean {
+    const aedes = this.aedes;
+    if (!aedes) return false;
+    let found = false;
+    for (const c of this.connecting) {
+      if (c.id !== id || c.closed) continue;
+      this.doomed.add(c);
+      found = true;
+    }
+    const registered = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[id];
+    if (registered && !registered.closed) {
+      registered.close();
+      found = true;
+    }
+    if (found) this.opts.logger.info('client disconnected', { client: id, reason });
+    return found;
+  }
+
   async stop(): Promise<void> {
+    this.connecting.clear();
     for (const c of this.wss?.clients ?? []) c.terminate();
     this.wss?.close();
     await Promise.all([close(this.tcp), close(this.httpServer)]);

@@ -14,7 +14,7 @@ import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
 import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
 import type { CallRecord } from '../stats/call-record.js';
 import { OmstilError } from '../../protocol/index.js';
-import type { JournalEntry, Store, StoredDirectory, StoredRollout } from './store.js';
+import type { JournalEntry, Store, StoredCredential, StoredDirectory, StoredRollout } from './store.js';
 
 /** Migrations in order; index + 1 is the schema version (PRAGMA user_version). Never edit one that shipped. */
 const MIGRATIONS: string[] = [
@@ -102,6 +102,14 @@ const MIGRATIONS: string[] = [
    UPDATE message SET taken_at = coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(body, '$.takenAt')), json_extract(body, '$.takenAt'));
    CREATE INDEX message_by_taken ON message (taken_at);
    CREATE INDEX journal_by_at ON journal (at);`,
+  // 7: per-device credentials (issue 10): the SHA-256 of each device's token, never the token;
+  // a revoked one stays (revoked_at set) until the device is provisioned again.
+  `CREATE TABLE device_credential (
+     device_id TEXT PRIMARY KEY,
+     token_hash TEXT NOT NULL,
+     issued_at TEXT NOT NULL,
+     revoked_at TEXT
+   );`,
 ];
 
 /** The `call` table's columns in the order `calls()` reads them. */
@@ -339,6 +347,38 @@ export class SqliteStore implements Store {
       .prepare(`SELECT at, actor, op, detail FROM journal WHERE at >= ? AND at < ? AND op IN (${ops.map(() => '?').join(', ')}) ORDER BY at, seq`)
       .all(from.toISOString(), to.toISOString(), ...ops) as { at: string; actor: string; op: string; detail: string }[];
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
+  }
+
+  issueCredential(deviceId: string, tokenHash: string, at: Date, actor = 'admin:api'): void {
+    const when = at.toISOString();
+    this.db.transaction(() => {
+      const before = this.db.prepare('SELECT 1 FROM device_credential WHERE device_id = ?').get(deviceId);
+      this.db
+        .prepare('INSERT INTO device_credential (device_id, token_hash, issued_at, revoked_at) VALUES (?, ?, ?, NULL) ON CONFLICT(device_id) DO UPDATE SET token_hash = excluded.token_hash, issued_at = excluded.issued_at, revoked_at = NULL')
+        .run(deviceId, tokenHash, when);
+      // never the token or its hash in the journal
+      this.append.run(when, actor, 'provision-device', JSON.stringify({ device: deviceId, rotated: before !== undefined }));
+    })();
+  }
+
+  revokeCredential(deviceId: string, at: Date, actor = 'admin:api'): boolean {
+    const when = at.toISOString();
+    return this.db.transaction(() => {
+      const info = this.db.prepare('UPDATE device_credential SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL').run(when, deviceId);
+      if (info.changes === 0) return false;
+      this.append.run(when, actor, 'revoke-device', JSON.stringify({ device: deviceId }));
+      return true;
+    })();
+  }
+
+  loadCredentials(): StoredCredential[] {
+    const rows = this.db.prepare('SELECT device_id, token_hash, issued_at, revoked_at FROM device_credential ORDER BY device_id').all() as {
+      device_id: string;
+      token_hash: string;
+      issued_at: string;
+      revoked_at: string | null;
+    }[];
+    return rows.map((r) => ({ deviceId: r.device_id, tokenHash: r.token_hash, issuedAt: r.issued_at, revokedAt: r.revoked_at }));
   }
 
   close(): void {

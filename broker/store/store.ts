@@ -22,6 +22,18 @@ export interface StoredDirectory {
   importedAt: string;
 }
 
+/**
+ * A device's credential (issue 10): only the hash of its token is stored (`sha256:<hex>`),
+ * never the token. Revoked ones stay, so a revoked device is refused, not let in as unprovisioned.
+ */
+export interface StoredCredential {
+  deviceId: string;
+  tokenHash: string;
+  /** ISO instant in UTC */
+  issuedAt: string;
+  revokedAt: string | null;
+}
+
 /** An OTA rollout and every device's state in it (issue 8). */
 export interface StoredRollout {
   record: RolloutRecord;
@@ -58,5 +70,14 @@ export interface Store {
   messagesTaken(from: Date, to: Date): MessageRecord[];
   /** ST-1: the journal entries in [from, to) whose op is one of `ops`, oldest first. */
   journalBetween(from: Date, to: Date, ops: readonly string[]): JournalEntry[];
+  /**
+   * Issue 10: stores a device's credential, replacing any earlier one (re-provisioning rotates;
+   * a revoked device provisioned again is in force again), with a `provision-device` journal entry.
+   */
+  issueCredential(deviceId: string, tokenHash: string, at: Date, actor?: string): void;
+  /** Issue 10: revokes the device's credential in force (a `revoke-device` journal entry); false when it had none in force. */
+  revokeCredential(deviceId: string, at: Date, actor?: string): boolean;
+  /** Issue 10: every credential, revoked ones included, by device id. */
+  loadCredentials(): StoredCredential[];
   close(): void;
 }

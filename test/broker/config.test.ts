@@ -35,6 +35,7 @@ t('defaults, with an empty environment', () => {
     pbxReconcileSeconds: 30,
     sync: 'full',
     allowObservers: true,
+    deviceAuth: 'when-provisioned',
     logLevel: 'info',
     otaPublicKey: null,
     simPhones: null,
@@ -95,6 +96,7 @@ t('every environment variable sets its key', () => {
       OMSTIL_PBX_SECRET: 'hemmelig',
       OMSTIL_PBX_RECONCILE_SECONDS: '10',
       OMSTIL_OTA_PUBLIC_KEY: '/etc/omstil/keys',
+      OMSTIL_DEVICE_AUTH: 'required',
     },
   });
   assert.equal([c.calendars, c.calendarPollSeconds], ['/etc/omstil/calendars.json', 120]);
@@ -107,7 +109,8 @@ t('every environment variable sets its key', () => {
     { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, apiPort: null, adminToken: 'a-long-enough-admin-token', mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
   );
   assert.is(c.otaPublicKey, '/etc/omstil/keys');
-  assert.is(Object.keys(ENV).length, 22, 'a new variable needs a line above');
+  assert.is(c.deviceAuth, 'required');
+  assert.is(Object.keys(ENV).length, 23, 'a new variable needs a line above');
 });
 
 t('OMSTIL_WS_PORT=off disables the WebSocket listener (null)', () => {
@@ -132,6 +135,7 @@ t('a bad environment value gives a ConfigError naming the field and the variable
     ['OMSTIL_MQTT_URL', 'not a url', 'mqttUrl'],
     // fail fast (convention 7): a boolean that is neither 1/true nor 0/false is a typo, not "false"
     ['OMSTIL_ALLOW_OBSERVERS', 'yes', 'allowObservers'],
+    ['OMSTIL_DEVICE_AUTH', 'optional', 'deviceAuth'],
   ];
   for (const [name, value, key] of cases) {
     const e = configError(() => loadConfig({ env: { [name]: value } }));

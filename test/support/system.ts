@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../broker/config.js';
+import { loadConfig, type Config } from '../../broker/config.js';
 import type { CalendarSource } from '../../broker/calendar/calendar-source.js';
 import { Directory } from '../../broker/directory/directory.js';
 import { startHubService, type HubService } from '../../broker/main.js';
@@ -57,11 +57,11 @@ export function tempDir(prefix = 'omstil-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock; calendarSources?: readonly CalendarSource[]; pbxRoutes?: boolean; reconcileSeconds?: number; /** AS-5: unanswered calls go to voicemail */ pbxVoicemail?: boolean } = {}): Promise<TestSystem> {
+export async function startSystem(opts: { demo?: DemoOptions; phones?: number; kiosks?: number; dataDir?: string; clock?: Clock; calendarSources?: readonly CalendarSource[]; pbxRoutes?: boolean; reconcileSeconds?: number; /** AS-5: unanswered calls go to voicemail */ pbxVoicemail?: boolean; /** hub config over the test defaults (e.g. issue 10's `deviceAuth: 'required'`) */ config?: Partial<Config> } = {}): Promise<TestSystem> {
   const dataDir = opts.dataDir ?? tempDir();
   const logger = memoryLogger('info');
   const directory = Directory.parse(demoDirectory(opts.demo ?? { peoplePerDept: 3, kiosks: 2 }));
-  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, apiPort: 0, dataDir, sync: 'normal', logLevel: 'info', ...(opts.reconcileSeconds ? { pbxReconcileSeconds: opts.reconcileSeconds } : {}) } });
+  const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: 0, apiPort: 0, dataDir, sync: 'normal', logLevel: 'info', ...(opts.reconcileSeconds ? { pbxReconcileSeconds: opts.reconcileSeconds } : {}), ...opts.config } });
   const clock = opts.clock ?? systemClock;
   // call events carry the system's clock, as a real PBX's carry the time the hub shares with it
   const pbx = new SimulatedPbx({ routes: opts.pbxRoutes ?? false, clock: () => clock.now(), ...(opts.pbxVoicemail ? { voicemail: true } : {}) });

@@ -34,6 +34,7 @@ import type { KeyObject } from 'node:crypto';
 import { SerialSimError } from '../../simulator/serial/serial-sim.js';
 import { registerOtaCommand } from './ota-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerProvisionCommands } from './provision-command.js';
 import { runScenarioCommand } from './scenario-command.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
@@ -483,6 +484,7 @@ function parseLocalTime(text: string): Date {
 registerFlashCommand(program);
 registerOtaCommand(program);
 registerReportCommand(program);
+registerProvisionCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number };

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RETAINED, buildTopic, parseTopic, type TopicKind } from '../../../protocol/index.js';
 import { Directory } from '../../../broker/directory/directory.js';
-import { AccessControl, HUB_USERNAME, type Principal } from '../../../broker/mqtt/access.js';
+import { AccessControl, HUB_USERNAME, type CredentialChecker, type CredentialVerdict, type DeviceAuth, type Principal } from '../../../broker/mqtt/access.js';
 
 const t = suite('broker/mqtt/access');
 
@@ -155,6 +155,78 @@ t('the directory is read on every decision, so a reloaded directory applies at o
   });
   assert.is(live.canReceive(bo.principal, own), true);
   assert.is(live.authenticate('phone-new', undefined, undefined).ok, false);
+});
+
+// ── issue 10: per-device credentials ──
+
+/** A fake credential index: phone-anna has token "anna-token", phone-bo's is revoked, the others have none. */
+const fakeCredentials: CredentialChecker = {
+  verify(deviceId, token): CredentialVerdict {
+    if (deviceId === 'phone-anna') return token === 'anna-token' ? 'ok' : 'bad';
+    if (deviceId === 'phone-bo') return 'revoked';
+    return 'none';
+  },
+};
+
+const withAuth = (deviceAuth: DeviceAuth) => new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: true, credentials: fakeCredentials, deviceAuth });
+
+interface AuthCase {
+  name: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** let in under 'required' and under 'when-provisioned'; a string: refused, with this in the reason */
+  required: true | string;
+  whenProvisioned: true | string;
+}
+
+const AUTH: AuthCase[] = [
+  { name: 'ok: its own id and token', clientId: 'phone-anna', username: 'phone-anna', password: 'anna-token', required: true, whenProvisioned: true },
+  { name: 'bad: a wrong token', clientId: 'phone-anna', username: 'phone-anna', password: 'guess', required: 'wrong token', whenProvisioned: 'wrong token' },
+  { name: 'bad: an empty token', clientId: 'phone-anna', username: 'phone-anna', password: '', required: 'wrong token', whenProvisioned: 'wrong token' },
+  { name: 'bad: provisioned, but no login given', clientId: 'phone-anna', required: 'gave none', whenProvisioned: 'gave none' },
+  { name: 'bad: the right token without the username', clientId: 'phone-anna', password: 'anna-token', required: 'gave none', whenProvisioned: 'gave none' },
+  { name: 'revoked: even with a token', clientId: 'phone-bo', username: 'phone-bo', password: 'old-bo-token', required: 'revoked', whenProvisioned: 'revoked' },
+  { name: 'revoked: without a login', clientId: 'phone-bo', required: 'revoked', whenProvisioned: 'revoked' },
+  { name: 'none: never provisioned, no login', clientId: 'phone-carl', required: 'no credential', whenProvisioned: true },
+  { name: 'none: never provisioned, a login it cannot have', clientId: 'kiosk-1', username: 'kiosk-1', password: 'made-up', required: 'no credential', whenProvisioned: true },
+  { name: 'wrong client id: anna\'s login from another device\'s client id', clientId: 'phone-carl', username: 'phone-anna', password: 'anna-token', required: 'own id', whenProvisioned: 'own id' },
+  { name: 'wrong client id: anna\'s login from a client id outside the directory', clientId: 'laptop', username: 'phone-anna', password: 'anna-token', required: 'own id as client id', whenProvisioned: 'own id as client id' },
+  { name: 'wrong client id: a never-provisioned device\'s id as username', clientId: 'laptop', username: 'phone-carl', required: 'own id as client id', whenProvisioned: 'own id as client id' },
+];
+
+for (const mode of ['required', 'when-provisioned'] as const) {
+  const access = withAuth(mode);
+  for (const c of AUTH) {
+    t(`issue 10, deviceAuth ${mode}: ${c.name}`, () => {
+      const want = mode === 'required' ? c.required : c.whenProvisioned;
+      const r = access.authenticate(c.clientId, c.username, c.password);
+      if (want === true) {
+        assert.ok(r.ok, r.ok ? '' : r.reason);
+        if (r.ok) assert.equal(r.principal, { role: 'device', deviceId: c.clientId, personId: dir.devices.get(c.clientId)!.person });
+      } else {
+        assert.is(r.ok, false, 'refused');
+        if (!r.ok) {
+          assert.match(r.reason, want);
+          if (c.password) assert.not.match(r.reason, c.password, 'the token is never in the reason');
+        }
+      }
+    });
+  }
+}
+
+t('issue 10: observers and the hub are unchanged by deviceAuth required', () => {
+  const access = withAuth('required');
+  assert.equal(access.authenticate('mosquitto-sub-9', undefined, undefined), { ok: true, principal: { role: 'observer' } });
+  assert.equal(access.authenticate('omstil-hub-1', HUB_USERNAME, 'hub-secret'), { ok: true, principal: { role: 'hub' } });
+  assert.is(access.authenticate('omstil-hub-1', HUB_USERNAME, 'anna-token').ok, false);
+});
+
+t('issue 10: without a credentials checker, required refuses every device and when-provisioned lets them in as before', () => {
+  const required = new AccessControl(() => dir, { hubPassword: 'p', allowObservers: true, deviceAuth: 'required' });
+  assert.is(required.authenticate('phone-anna', undefined, undefined).ok, false);
+  const transition = new AccessControl(() => dir, { hubPassword: 'p', allowObservers: true });
+  assert.ok(transition.authenticate('phone-anna', undefined, undefined).ok, 'the default is when-provisioned');
 });
 
 t.run();

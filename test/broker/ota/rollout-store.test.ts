@@ -20,7 +20,7 @@ test('a rollout and its devices survive a reopen; later saves write only what ch
       now,
     );
     const s1 = new SqliteStore({ file });
-    assert.is(s1.schemaVersion, 6);
+    assert.is(s1.schemaVersion, 7);
     s1.saveRollout(rollout.record, [...rollout.devices.values()], { at: now.toISOString(), actor: 'admin:api', op: 'ota-rollout', detail: { rollout: 'r1' } });
     const first = rollout.record.order[0]!;
     rollout.report(first, { job: 'r1', state: 'confirmed', done: 4, total: 4, running: '1.1.0', error: null, at: now.toISOString() }, now);

@@ -84,7 +84,7 @@ t('a version-5 database is migrated to 6: messages kept, taken time backfilled i
 
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 6);
+    assert.is(s.schemaVersion, 7);
     assert.equal(s.loadMessages(new Date(T0)), old, 'no message lost or changed');
     assert.equal(s.message('m-2'), old[1]);
     assert.equal(s.messagesTaken(new Date(T0), new Date(T0 + 3600_000)).map((m) => m.id), ['m-1', 'm-2']);
@@ -111,7 +111,7 @@ t('a version-5 database is migrated to 6: messages kept, taken time backfilled i
   }
   // reopened: migrations do not run again, the call is there
   const again = store(file);
-  assert.is(again.schemaVersion, 6);
+  assert.is(again.schemaVersion, 7);
   assert.equal([...again.calls(new Date(T0), new Date(T0 + 1))], [call('c1', 0)]);
 });
 

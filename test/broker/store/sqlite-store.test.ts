@@ -27,9 +27,9 @@ function anna(): PersonRecord {
   );
 }
 
-t('a new store runs the migrations: schema version 6, empty', () => {
+t('a new store runs the migrations: schema version 7, empty', () => {
   const s = store();
-  assert.is(s.schemaVersion, 6);
+  assert.is(s.schemaVersion, 7);
   assert.equal(s.loadPeople(), []);
   assert.equal(s.journal(10), []);
 });
@@ -65,7 +65,7 @@ t('a file-backed store keeps its data across a reopen; migrations do not run twi
   first.commit([anna()], [], entry('divert'));
   first.close();
   const again = store(file);
-  assert.is(again.schemaVersion, 6);
+  assert.is(again.schemaVersion, 7);
   assert.equal(again.loadPeople(), [anna()]);
   assert.equal(again.journal(5), [entry('divert')]);
 });
@@ -136,7 +136,7 @@ t('a version-1 database is migrated: its people keep their state and gain the ne
   db.close();
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 6);
+    assert.is(s.schemaVersion, 7);
     const [anna] = s.loadPeople();
     assert.equal(anna, { ...old, status: null, onCall: false, meetingPrompt: null, diversion: { ...old.diversion, source: 'phone' } } as unknown as PersonRecord);
     assert.equal(s.loadDepts(), []);
@@ -245,7 +245,7 @@ t('a version-2 database is migrated to the current version: people, departments 
   db.close();
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 6);
+    assert.is(s.schemaVersion, 7);
     assert.equal(s.loadPeople(), [anna()]);
     assert.equal(s.loadMessages(NOW), []);
     s.commit([], [], entry('take-message'), [message('m-1')]);
@@ -306,7 +306,7 @@ t('RT-3: a version-3 database is migrated to 4: messages kept, broadcasts table 
   db.close();
   const s = new SqliteStore({ file });
   try {
-    assert.is(s.schemaVersion, 6);
+    assert.is(s.schemaVersion, 7);
     assert.equal(s.loadMessages(NOW), [m]);
     assert.equal(s.loadBroadcasts(), []);
     s.commit([], [], entry('add-broadcast'), [], [storm()]);
@@ -314,7 +314,7 @@ t('RT-3: a version-3 database is migrated to 4: messages kept, broadcasts table 
     s.close();
   }
   const again = store(file);
-  assert.is(again.schemaVersion, 6);
+  assert.is(again.schemaVersion, 7);
   assert.equal(again.loadBroadcasts(), [storm()]);
   assert.equal(again.journal(1).map((e) => e.op), ['add-broadcast']);
   const row = new Database(file, { readonly: true });
