@@ -38,6 +38,11 @@ export class EmbeddedBroker {
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
+  /** The Aedes instance while running (for tools that watch every publish, e.g. the privacy scan). */
+  get instance(): Aedes | null {
+    return this.aedes;
+  }
+
   async start(): Promise<void> {
     const { access, logger } = this.opts;
     const aedes = await Aedes.createBroker({ persistence: indexedMemoryPersistence(), maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
@@ -129,8 +134,11 @@ export class EmbeddedBroker {
     this.connecting.clear();
     for (const c of this.wss?.clients ?? []) c.terminate();
     this.wss?.close();
-    await Promise.all([close(this.tcp), close(this.httpServer)]);
+    // stop accepting first; a server's close waits for its open sockets, so Aedes closes the
+    // connected clients (devices still up) before that wait, or it never ends
+    const closing = Promise.all([close(this.tcp), close(this.httpServer)]);
     if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
+    await closing;
     this.aedes = null;
   }
 }
