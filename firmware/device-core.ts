@@ -186,7 +186,7 @@ export class DeviceCore {
     client.on('connect', () => {
       this.backoff.reset();
       this.link = { ...this.link, connected: true, since: clock.now().toISOString(), reconnects: this.link.reconnects + 1, nextAttemptMs: null };
-      client.options.reconnectPeriod = this.backoff.next();
+      // the next loss starts from the shortest delay: the close handler takes it (taking one here skipped it)
       client.publish(buildTopic({ kind: 'device-status', deviceId }), status(true), { qos: 1, retain: true });
       // (re)subscribe: a clean session starts with none
       this.subscribed = new Set();
@@ -246,7 +246,11 @@ export class DeviceCore {
         resolve({ id, ok: false, error: { code: 'timeout', message: 'the hub did not answer in time' } });
       }, this.opts.requestTimeoutMs ?? 10_000);
       this.pending.set(id, { resolve, timer });
-      client.publish(buildTopic({ kind: 'device-req', deviceId: this.opts.deviceId }), JSON.stringify({ id, op, args }), { qos: 1 });
+      // QoS 0: a request is never stored and resent. At QoS 1 MQTT.js keeps an unacknowledged
+      // publish and sends it again after a reconnect, so a request the person was told timed out
+      // could be carried out minutes later, undoing what they did meanwhile. Lost in a dropped
+      // link, it times out and nothing changed.
+      client.publish(buildTopic({ kind: 'device-req', deviceId: this.opts.deviceId }), JSON.stringify({ id, op, args }), { qos: 0 });
     });
   }
 

@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Aedes } from 'aedes';
+import * as mqttPacket from 'mqtt-packet';
 import mqtt, { type MqttClient } from 'mqtt';
 import net from 'node:net';
 import { DeviceCore } from '../../firmware/device-core.js';
@@ -35,6 +36,7 @@ t('backoff: delays grow exponentially up to the ceiling, with jitter, and start 
 });
 
 interface Broker {
+  aedes: Aedes;
   port: number;
   close(): Promise<void>;
   subscribes: string[];
@@ -49,6 +51,7 @@ async function startBroker(port: number): Promise<Broker> {
   const server = net.createServer(aedes.handle);
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   return {
+    aedes,
     port,
     subscribes,
     async close() {
@@ -79,7 +82,7 @@ t('the hub goes away: the device says so, refuses requests, reconnects by itself
   let broker = await startBroker(port);
   let hub = await hubStandIn(port);
   await publishOwn(hub, 1);
-  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('error'), reconnect: { minMs: 200, maxMs: 1000 } });
+  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('error'), reconnect: { minMs: 200, maxMs: 1000 }, random: () => 0.99 });
   try {
     await core.start();
     await waitFor(() => core.mirror.me?.rev === 1 && core.view().connected, 'the device to show its state');
@@ -94,7 +97,8 @@ t('the hub goes away: the device says so, refuses requests, reconnects by itself
     assert.is(!offline.ok && offline.error.code, 'offline', 'a request while the hub is away is refused, nothing is queued');
     await waitFor(() => core.linkStatus().nextAttemptMs !== null, 'a next attempt to be scheduled');
     const delay = core.linkStatus().nextAttemptMs!;
-    assert.ok(delay >= 100 && delay <= 1000, `next attempt in ${delay} ms, within the configured window`);
+    // the first step after a loss: in [minMs/2, minMs] (a connect must not use it up)
+    assert.ok(delay >= 100 && delay <= 200, `next attempt in ${delay} ms, the first backoff step (100-200 ms)`);
 
     // the broker comes back with a newer truth than the device has seen
     broker = await startBroker(port);
@@ -110,6 +114,54 @@ t('the hub goes away: the device says so, refuses requests, reconnects by itself
     await core.stop();
     await hub.endAsync(true);
     await broker.close();
+  }
+});
+
+t('a request that timed out is never sent again after a reconnect (it is not queued: the person was told nothing changed)', async () => {
+  const port = await freePort();
+  // a broker that accepts the device and its subscriptions but never acknowledges a publish (a hub frozen mid-request)
+  const got: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const frozen = net.createServer((socket) => {
+    sockets.add(socket);
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (packet: mqttPacket.Packet) => {
+      if (packet.cmd === 'connect') socket.write(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+      else if (packet.cmd === 'subscribe') socket.write(mqttPacket.generate({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 0) }));
+      else if (packet.cmd === 'pingreq') socket.write(mqttPacket.generate({ cmd: 'pingresp' }));
+      else if (packet.cmd === 'publish' && packet.topic.endsWith('/req')) got.push(String(packet.payload));
+    });
+    socket.on('data', (d) => parser.parse(d));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => frozen.listen(port, '127.0.0.1', () => r()));
+  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('error'), reconnect: { minMs: 200, maxMs: 400 }, requestTimeoutMs: 300 });
+  let broker: Broker | null = null;
+  let hub: MqttClient | null = null;
+  try {
+    await core.start({ wait: false });
+    await waitFor(() => core.connected, 'the device to connect to the frozen broker');
+    const res = await core.request('undivert', { person: 'anna' });
+    assert.equal(res.ok ? null : res.error.code, 'timeout');
+    assert.is(got.length, 1, 'the request left the device once');
+    // the frozen hub dies and a working one comes back on the same port; the device reconnects by itself
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => frozen.close(() => r()));
+    broker = await startBroker(port);
+    const seen: string[] = [];
+    const req = buildTopic({ kind: 'device-req', deviceId: 'phone-anna' });
+    broker.aedes.on('publish', (packet) => {
+      if (packet.topic === req) seen.push(packet.payload.toString());
+    });
+    hub = await hubStandIn(port);
+    await publishOwn(hub, 2);
+    await waitFor(() => core.connected && core.mirror.me?.rev === 2, 'the device to reconnect to the working hub', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(seen, [], 'the timed-out request reached the new hub');
+  } finally {
+    await core.stop();
+    await hub?.endAsync(true);
+    await broker?.close();
   }
 });
 
