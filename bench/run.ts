@@ -1,8 +1,9 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|calendar|route|pbx|ui|firmware|ota|serial
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|fuzz|privacy|crash|calendar|route|pbx|ui|firmware|ota|serial
  * (default all: the policy engine on 10,000 people, report_quarter_s: `omstil report` on a quarter of
- * 100,000 calls in SQLite, the simulated municipal day with and without omstil (day_*), divert_e2e
+ * 100,000 calls in SQLite, the simulated municipal day with and without omstil (day_*), 100,000
+ * fuzzed requests, the privacy scan of a day with 1,000 devices, 10 kills of the hub under load, divert_e2e
  * through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
  * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
@@ -13,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'report', 'day', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
+const BENCHES = ['divert', 'policy', 'report', 'day', 'fuzz', 'privacy', 'crash', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -49,6 +50,21 @@ if (run('day')) {
   // the simulated municipal day (docs/scenario.md), default seed: with omstil's policies and with a plain PBX
   const { benchDay } = await import('./day.js');
   figures = { ...figures, ...(await benchDay({ ...(progress ? { progress } : {}) })) };
+}
+if (run('fuzz')) {
+  // issue 10: 100,000 random and mutated requests through the hub's request path
+  const { benchFuzz } = await import('./fuzz.js');
+  figures = { ...figures, ...(await benchFuzz({ ...(progress ? { progress } : {}) })) };
+}
+if (run('privacy')) {
+  // issue 10, PR-2: a simulated day with 1,000 devices, every payload scanned for reasons and caller data
+  const { benchPrivacy } = await import('./privacy.js');
+  figures = { ...figures, ...(await benchPrivacy({ ...(progress ? { progress } : {}) })) };
+}
+if (run('crash')) {
+  // issue 10: kill -9 of the hub under a stream of changes, 10 times
+  const { benchCrash } = await import('./crash.js');
+  figures = { ...figures, ...(await benchCrash({ ...(progress ? { progress } : {}) })) };
 }
 if (run('divert')) {
   const { benchDivert } = await import('./divert-e2e.js');

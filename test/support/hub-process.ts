@@ -23,8 +23,13 @@ export const BUNDLED_CLI = path.join(ROOT, 'dist/cli/omstil.js');
  * Spawns the CLI and resolves once it printed `ready` on stdout: from source (tsx), or the
  * rollup bundle that `npm start` runs when `bundle` is set (`npm test` builds it first).
  */
-export async function spawnCli(args: string[], ready: RegExp, opts: { timeoutMs?: number; bundle?: boolean } = {}): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string }> {
+export async function spawnCli(
+  args: string[],
+  ready: RegExp,
+  opts: { timeoutMs?: number; bundle?: boolean } = {},
+): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string; /** performance.now() when `ready` was printed */ readyAt: number }> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
+  let readyAt = 0;
   const entry = opts.bundle ? [BUNDLED_CLI] : ['--import', 'tsx', path.join(ROOT, 'tools/cli/omstil.ts')];
   const child = spawn(process.execPath, [...entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -34,7 +39,8 @@ export async function spawnCli(args: string[], ready: RegExp, opts: { timeoutMs?
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`omstil ${args[0]} not ready in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
     const check = () => {
-      if (ready.test(out)) {
+      if (!readyAt && ready.test(out)) {
+        readyAt = performance.now();
         clearTimeout(timer);
         resolve();
       }
@@ -45,7 +51,7 @@ export async function spawnCli(args: string[], ready: RegExp, opts: { timeoutMs?
       reject(new Error(`omstil ${args[0]} exited with ${code}:\n${out}\n${err}`));
     });
   });
-  return { child, stdout: () => out, stderr: () => err };
+  return { child, stdout: () => out, stderr: () => err, readyAt };
 }
 
 export function killHard(child: ChildProcess): Promise<void> {
