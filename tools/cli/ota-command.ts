@@ -8,6 +8,7 @@
  * was refused (by --key or by the hub); 2 a usage error, or the hub could not be reached.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { adminApiBase, readAdminToken } from './admin-client.js';
 
 const percent = (v: string) => {
   const m = /^(\d{1,3}(?:\.\d+)?)%?$/.exec(v.trim());
@@ -82,8 +83,6 @@ export function registerOtaCommand(program: Command): void {
 }
 
 async function ota(file: string, o: OtaOptions): Promise<number> {
-  const { readFileSync } = await import('node:fs');
-  const path = await import('node:path');
   const say = (msg: string) => process.stderr.write(`omstil: ${msg}\n`);
   const json = (e: Record<string, unknown>) => process.stdout.write(JSON.stringify(e) + '\n');
 
@@ -97,17 +96,9 @@ async function ota(file: string, o: OtaOptions): Promise<number> {
   if (!loaded.ok) return loaded.usage ? 2 : refuse(loaded.code, loaded.message, 'key');
   const image = loaded.image;
 
-  let token = process.env.OMSTIL_ADMIN_TOKEN ?? '';
-  if (o.tokenFile || !token) {
-    const tf = o.tokenFile ?? path.join(o.dataDir, 'admin-token');
-    try {
-      token = readFileSync(tf, 'utf8').trim();
-    } catch (err) {
-      say(`cannot read the admin token in ${tf}: ${(err as Error).message} (pass --token-file, --data-dir or OMSTIL_ADMIN_TOKEN)`);
-      return 2;
-    }
-  }
-  const base = o.api.replace(/\/+$/, '').replace(/\/api\/v1$/, '') + '/api/v1/ota/rollouts';
+  const token = readAdminToken(o, say);
+  if (token === null) return 2;
+  const base = `${adminApiBase(o.api)}/ota/rollouts`;
   const headers = { authorization: `Bearer ${token}` };
   const stages = [...(o.canary !== undefined ? [o.canary] : []), ...(o.then ?? [100])];
   for (let i = 1; i < stages.length; i++) {

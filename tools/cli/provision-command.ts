@@ -15,9 +15,10 @@
  * external broker); 2 a usage error, the admin token could not be read, the hub could not be
  * reached, or --out could not be written.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { adminApiBase, readAdminToken } from './admin-client.js';
 
 interface ApiOptions {
   api: string;
@@ -147,17 +148,9 @@ async function call<T>(method: 'POST' | 'DELETE', deviceId: string, o: ApiOption
     say(`not a device id: "${deviceId}" (a-z, 0-9 and -, at most 64 characters)`);
     return { ok: false, exit: 2 };
   }
-  let token = process.env.OMSTIL_ADMIN_TOKEN ?? '';
-  if (o.tokenFile || !token) {
-    const tf = o.tokenFile ?? path.join(o.dataDir, 'admin-token');
-    try {
-      token = readFileSync(tf, 'utf8').trim();
-    } catch (err) {
-      say(`cannot read the admin token in ${tf}: ${(err as Error).message} (pass --token-file, --data-dir or OMSTIL_ADMIN_TOKEN)`);
-      return { ok: false, exit: 2 };
-    }
-  }
-  const url = `${o.api.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1/devices/${deviceId}/credentials`;
+  const token = readAdminToken(o, say);
+  if (token === null) return { ok: false, exit: 2 };
+  const url = `${adminApiBase(o.api)}/devices/${deviceId}/credentials`;
   let res: Response;
   try {
     res = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
