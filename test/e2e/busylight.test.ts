@@ -11,7 +11,7 @@ import { FakeHidBus, FakeTimers, hidInfo } from '../../firmware/peripherals/fake
 import { KUANDO_KEEPALIVE_INTERVAL_MS, kuandoKeepAliveReport, kuandoLightReport } from '../../firmware/peripherals/kuando-busylight.js';
 import { PeripheralManager } from '../../firmware/peripherals/peripheral-manager.js';
 import { memoryLogger, type DeviceView } from '../../protocol/index.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { clockFrom, startSystem, type TestSystem } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/busylight');
@@ -19,7 +19,9 @@ const KUANDO = hidInfo({ vendorId: 0x27bb, productId: 0x3bcd, path: '/dev/hidraw
 let sys: TestSystem;
 
 e2e.before(async () => {
-  sys = await startSystem({ phones: 2, kiosks: 0 });
+  // Monday 23 November 2026, 10:00 in Copenhagen: inside phone hours whenever the test runs
+  // (on the wall clock, Anna was off-hours after 16:00 and never "available")
+  sys = await startSystem({ clock: clockFrom('2026-11-23T10:00:00+01:00'), phones: 2, kiosks: 0 });
 });
 e2e.after(async () => sys?.stop());
 
