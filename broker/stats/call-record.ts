@@ -75,40 +75,51 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length, rank) - 1]!;
 }
 
-/** Adds calls up to ST-1 figures. One pass; `waits` is kept only for the percentile. */
-export function aggregateCalls(calls: Iterable<CallRecord>): CallFigures {
-  let offered = 0;
-  let answered = 0;
-  let waitSum = 0;
-  let transfers = 0;
-  let metUnavailable = 0;
-  let messages = 0;
-  let voicemail = 0;
-  let lost = 0;
-  const waits: number[] = [];
-  for (const c of calls) {
-    offered++;
-    if (c.metUnavailable) metUnavailable++;
+/** ST-1 figures added up one call at a time; `waits` is kept only for the percentile. */
+export class CallTally {
+  private offered = 0;
+  private answered = 0;
+  private waitSum = 0;
+  private transfers = 0;
+  private metUnavailable = 0;
+  private messages = 0;
+  private voicemail = 0;
+  private lost = 0;
+  private readonly waits: number[] = [];
+
+  add(c: CallRecord): void {
+    this.offered++;
+    if (c.metUnavailable) this.metUnavailable++;
     if (c.outcome === 'answered') {
-      answered++;
-      waitSum += c.waitS;
-      waits.push(c.waitS);
-      transfers += c.transfers;
-    } else if (c.outcome === 'message') messages++;
-    else if (c.outcome === 'voicemail') voicemail++;
-    if (c.insideHours && c.outcome !== 'answered' && c.outcome !== 'message') lost++;
+      this.answered++;
+      this.waitSum += c.waitS;
+      this.waits.push(c.waitS);
+      this.transfers += c.transfers;
+    } else if (c.outcome === 'message') this.messages++;
+    else if (c.outcome === 'voicemail') this.voicemail++;
+    if (c.insideHours && c.outcome !== 'answered' && c.outcome !== 'message') this.lost++;
   }
-  waits.sort((a, b) => a - b);
-  return {
-    offered,
-    answered,
-    answerRate: offered ? answered / offered : null,
-    waitAvgS: answered ? waitSum / answered : null,
-    waitP90S: percentile(waits, 90),
-    transfersPerCall: answered ? transfers / answered : null,
-    metUnavailable,
-    messages,
-    voicemail,
-    lost,
-  };
+
+  figures(): CallFigures {
+    this.waits.sort((a, b) => a - b);
+    return {
+      offered: this.offered,
+      answered: this.answered,
+      answerRate: this.offered ? this.answered / this.offered : null,
+      waitAvgS: this.answered ? this.waitSum / this.answered : null,
+      waitP90S: percentile(this.waits, 90),
+      transfersPerCall: this.answered ? this.transfers / this.answered : null,
+      metUnavailable: this.metUnavailable,
+      messages: this.messages,
+      voicemail: this.voicemail,
+      lost: this.lost,
+    };
+  }
+}
+
+/** Adds calls up to ST-1 figures, in one pass. */
+export function aggregateCalls(calls: Iterable<CallRecord>): CallFigures {
+  const tally = new CallTally();
+  for (const c of calls) tally.add(c);
+  return tally.figures();
 }

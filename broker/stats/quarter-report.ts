@@ -16,7 +16,7 @@ import { OmstilError, quarterDays, type QuarterReport, type ReportDepartment, ty
 import type { Directory } from '../directory/directory.js';
 import type { MessageRecord } from '../state/message-record.js';
 import type { JournalEntry, Store } from '../store/store.js';
-import { percentile, type CallRecord } from './call-record.js';
+import { CallTally, type CallRecord } from './call-record.js';
 
 export const REPORT_ZONE = 'Europe/Copenhagen';
 
@@ -58,33 +58,16 @@ export function quarterBounds(quarter: string): QuarterBounds {
 
 /** One department's, function's or the municipality's running sums. */
 class Bucket {
-  offered = 0;
-  answered = 0;
-  waitSum = 0;
-  transfers = 0;
-  metUnavailable = 0;
-  messageCalls = 0;
-  voicemail = 0;
-  lost = 0;
+  /** the call figures, counted as `aggregateCalls` counts them */
+  private readonly calls = new CallTally();
   diversions = 0;
   messages = 0;
   onTime = 0;
   late = 0;
   open = 0;
-  readonly waits: number[] = [];
 
-  /** the same sums as `aggregateCalls` (call-record.ts), one call at a time */
   addCall(c: CallRecord): void {
-    this.offered++;
-    if (c.metUnavailable) this.metUnavailable++;
-    if (c.outcome === 'answered') {
-      this.answered++;
-      this.waitSum += c.waitS;
-      this.waits.push(c.waitS);
-      this.transfers += c.transfers;
-    } else if (c.outcome === 'message') this.messageCalls++;
-    else if (c.outcome === 'voicemail') this.voicemail++;
-    if (c.insideHours && c.outcome !== 'answered' && c.outcome !== 'message') this.lost++;
+    this.calls.add(c);
   }
 
   addMessage(state: CallbackState): void {
@@ -95,19 +78,19 @@ class Bucket {
   }
 
   figures(): ReportFigures {
-    this.waits.sort((a, b) => a - b);
+    const c = this.calls.figures();
     const due = this.onTime + this.late;
     return {
-      offered: this.offered,
-      answered: this.answered,
-      answerRate: this.offered ? this.answered / this.offered : null,
-      waitAvgS: this.answered ? this.waitSum / this.answered : null,
-      waitP90S: percentile(this.waits, 90),
-      transfersPerCall: this.answered ? this.transfers / this.answered : null,
-      metUnavailable: this.metUnavailable,
-      messageCalls: this.messageCalls,
-      voicemail: this.voicemail,
-      lost: this.lost,
+      offered: c.offered,
+      answered: c.answered,
+      answerRate: c.answerRate,
+      waitAvgS: c.waitAvgS,
+      waitP90S: c.waitP90S,
+      transfersPerCall: c.transfersPerCall,
+      metUnavailable: c.metUnavailable,
+      messageCalls: c.messages,
+      voicemail: c.voicemail,
+      lost: c.lost,
       diversions: this.diversions,
       messages: this.messages,
       callbacksOnTime: this.onTime,
