@@ -9,10 +9,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import mqtt, { type MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { QuarterReport, type TakeMessageReply } from '../../protocol/index.js';
 import { movableClock, startSystem, type TestSystem } from '../support/system.js';
+import { listenToEverything, type Listener } from '../support/listener.js';
 import { waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/escalation');
@@ -29,7 +29,7 @@ const SECRETS = Object.values(CALLER);
 let sys: TestSystem;
 /** Borgerservice: L leads A and B; its function number's members are A and B; C works elsewhere */
 let L: string, A: string, B: string, C: string, group: string;
-let observer: { client: MqttClient; got: { topic: string; text: string }[] };
+let observer: Listener;
 
 e2e.before(async () => {
   clock.advanceTo(Date.parse(START)); // from START when the suite runs, not when the test files were loaded
@@ -45,11 +45,7 @@ e2e.before(async () => {
   C = [...sys.fleet.cores.keys()].map((id) => sys.directory.devices.get(id)!.person).find((p) => p && sys.directory.people.get(p)!.dept !== anna!.dept)!;
   assert.ok(C);
   for (const core of sys.fleet.cores.values()) await waitFor(() => core.mirror.config && (core.mirror.kind === 'kiosk' || core.mirror.me), `${core.deviceId} to show its state`);
-  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: 'anonymous-observer', reconnectPeriod: 0 });
-  const got: { topic: string; text: string }[] = [];
-  client.on('message', (topic, payload) => got.push({ topic, text: payload.toString() }));
-  await client.subscribeAsync(['#', 'omstil/v1/person/+/own'], { qos: 1 });
-  observer = { client, got };
+  observer = await listenToEverything(sys.hub.mqttUrl, 'anonymous-observer');
 });
 e2e.after(async () => {
   await observer?.client.endAsync(true);

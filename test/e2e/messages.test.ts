@@ -7,10 +7,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import mqtt, { type MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { CallbackMessage, type TakeMessageReply } from '../../protocol/index.js';
 import { clockFrom, startSystem, type TestSystem } from '../support/system.js';
+import { listenToEverything, type Listener } from '../support/listener.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/messages');
@@ -25,7 +25,7 @@ let sys: TestSystem;
 let L: string, A: string, B: string, group: string;
 /** a phone of another department, a kiosk and an observer, run as raw MQTT clients subscribed to '#' */
 let colleagueDevice: string;
-const listeners = new Map<string, { client: MqttClient; got: { topic: string; text: string }[] }>();
+const listeners = new Map<string, Listener>();
 
 e2e.before(async () => {
   // one simulated kiosk; the directory's second kiosk is free for a raw listener
@@ -39,11 +39,7 @@ e2e.before(async () => {
   colleagueDevice = sys.directory.data.devices.find((d) => d.kind === 'phone' && !sys.fleet.cores.has(d.id) && sys.directory.people.get(d.person!)!.dept !== anna!.dept && sys.directory.staffOf(d.person!).length === 0)!.id;
   for (const core of sys.fleet.cores.values()) await waitFor(() => core.mirror.config && (core.mirror.kind === 'kiosk' || core.mirror.me), `${core.deviceId} to show its state`);
   for (const clientId of [colleagueDevice, 'kiosk-2', 'anonymous-observer']) {
-    const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId, reconnectPeriod: 0 });
-    const got: { topic: string; text: string }[] = [];
-    client.on('message', (topic, payload) => got.push({ topic, text: payload.toString() }));
-    await client.subscribeAsync(['#', 'omstil/v1/person/+/own'], { qos: 1 });
-    listeners.set(clientId, { client, got });
+    listeners.set(clientId, await listenToEverything(sys.hub.mqttUrl, clientId));
   }
 });
 e2e.after(async () => {

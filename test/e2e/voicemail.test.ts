@@ -9,11 +9,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import type { PersonOwn } from '../../protocol/index.js';
 import { Directory } from '../../broker/directory/directory.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
 import { movableClock, startSystem, tempDir, type TestSystem } from '../support/system.js';
+import { listenToEverything, type Listener } from '../support/listener.js';
 import { waitFor } from '../support/wait.js';
 
 const e2e = suite('e2e/voicemail');
@@ -29,7 +30,7 @@ let sys: TestSystem;
 let dataDir: string;
 /** L leads A; C is a colleague of another department */
 let L: string, A: string, C: string, extA: string;
-let observer: { client: MqttClient; got: { topic: string; text: string }[] };
+let observer: Listener;
 
 async function boot(): Promise<void> {
   sys = await startSystem({ clock, dataDir, pbxVoicemail: true });
@@ -50,11 +51,7 @@ e2e.before(async () => {
   await boot();
   C = [...sys.fleet.cores.keys()].map((id) => sys.directory.devices.get(id)!.person).find((p) => p && sys.directory.people.get(p)!.dept !== anna!.dept)!;
   assert.ok(C, 'a colleague of another department with a phone');
-  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: 'anonymous-observer', reconnectPeriod: 0 });
-  const got: { topic: string; text: string }[] = [];
-  client.on('message', (topic, payload) => got.push({ topic, text: payload.toString() }));
-  await client.subscribeAsync(['#', 'omstil/v1/person/+/own'], { qos: 1 });
-  observer = { client, got };
+  observer = await listenToEverything(sys.hub.mqttUrl, 'anonymous-observer');
 });
 
 e2e.after(async () => {
