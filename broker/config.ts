@@ -22,6 +22,29 @@ export const Config = z.strictObject({
   mqttUrl: z.string().url().nullable().default(null),
   /** the hub's password on an external broker (username omstil-hub) */
   mqttPassword: z.string().nullable().default(null),
+  /**
+   * Issue 10: who keeps the devices' logins and ACLs on an external broker (mqttUrl).
+   * 'mosquitto-dynsec': the hub drives Mosquitto's dynamic-security plugin over
+   * `$CONTROL/dynamic-security/v1` (its omstil-hub client needs the plugin's admin role);
+   * 'none': the broker's operator does it (every device's topics as in docs/security.md).
+   */
+  mqttAdmin: z.enum(['none', 'mosquitto-dynsec']).default('none'),
+  /** Issue 10: PEM certificate (chain) for MQTT over TLS and WSS on the embedded broker; with tlsKey; null: no TLS listeners */
+  tlsCert: z.string().min(1).nullable().default(null),
+  /** Issue 10: the certificate's PEM private key */
+  tlsKey: z.string().min(1).nullable().default(null),
+  /** Issue 10: the embedded broker's MQTT-over-TLS port (with tlsCert/tlsKey; 0 = any free port) */
+  mqttsPort: z.number().int().min(0).max(65535).default(8883),
+  /** Issue 10: the embedded broker's MQTT-over-WebSocket-over-TLS port (with tlsCert/tlsKey); null disables it */
+  wssPort: z.number().int().min(0).max(65535).nullable().default(9443),
+  /** Issue 10: with TLS on, also listen in clear (mqttPort, wsPort); false: TLS only */
+  plainListeners: z.boolean().default(true),
+  /**
+   * Issue 10: where the hub keeps its state: 'sqlite' (`<dataDir>/omstil.db`, the default) or a
+   * PostgreSQL URL (postgres://user:pass@host:5432/db); with PostgreSQL, several hubs may run
+   * at once: one is active, the others wait on an advisory lock and take over when it stops.
+   */
+  store: z.string().regex(/^(sqlite|postgres(ql)?:\/\/.+)$/, "must be 'sqlite' or a postgres:// URL").default('sqlite'),
   /** where the SQLite database lives */
   dataDir: z.string().default('.omstil'),
   /** directory file (JSON or CSV) imported at start; null uses the imported one, or the built-in demo municipality */
@@ -78,6 +101,13 @@ export const ENV: Record<string, { key: keyof Config; type: 'string' | 'number' 
   OMSTIL_ADMIN_TOKEN: { key: 'adminToken', type: 'string' },
   OMSTIL_MQTT_URL: { key: 'mqttUrl', type: 'string' },
   OMSTIL_MQTT_PASSWORD: { key: 'mqttPassword', type: 'string' },
+  OMSTIL_MQTT_ADMIN: { key: 'mqttAdmin', type: 'string' },
+  OMSTIL_TLS_CERT: { key: 'tlsCert', type: 'string' },
+  OMSTIL_TLS_KEY: { key: 'tlsKey', type: 'string' },
+  OMSTIL_MQTTS_PORT: { key: 'mqttsPort', type: 'number' },
+  OMSTIL_WSS_PORT: { key: 'wssPort', type: 'port-or-off' },
+  OMSTIL_PLAIN_LISTENERS: { key: 'plainListeners', type: 'boolean' },
+  OMSTIL_STORE: { key: 'store', type: 'string' },
   OMSTIL_DATA_DIR: { key: 'dataDir', type: 'string' },
   OMSTIL_DIRECTORY: { key: 'directory', type: 'string' },
   OMSTIL_SYNC: { key: 'sync', type: 'string' },

@@ -21,6 +21,13 @@ t('defaults, with an empty environment', () => {
     adminToken: null,
     mqttUrl: null,
     mqttPassword: null,
+    mqttAdmin: 'none',
+    tlsCert: null,
+    tlsKey: null,
+    mqttsPort: 8883,
+    wssPort: 9443,
+    plainListeners: true,
+    store: 'sqlite',
     dataDir: '.omstil',
     directory: null,
     calendars: null,
@@ -97,6 +104,13 @@ t('every environment variable sets its key', () => {
       OMSTIL_PBX_RECONCILE_SECONDS: '10',
       OMSTIL_OTA_PUBLIC_KEY: '/etc/omstil/keys',
       OMSTIL_DEVICE_AUTH: 'required',
+      OMSTIL_MQTT_ADMIN: 'mosquitto-dynsec',
+      OMSTIL_TLS_CERT: '/etc/omstil/tls/hub.crt',
+      OMSTIL_TLS_KEY: '/etc/omstil/tls/hub.key',
+      OMSTIL_MQTTS_PORT: '8884',
+      OMSTIL_WSS_PORT: 'off',
+      OMSTIL_PLAIN_LISTENERS: 'false',
+      OMSTIL_STORE: 'postgres://omstil:pw@db.example:5432/omstil',
     },
   });
   assert.equal([c.calendars, c.calendarPollSeconds], ['/etc/omstil/calendars.json', 120]);
@@ -110,7 +124,11 @@ t('every environment variable sets its key', () => {
   );
   assert.is(c.otaPublicKey, '/etc/omstil/keys');
   assert.is(c.deviceAuth, 'required');
-  assert.is(Object.keys(ENV).length, 23, 'a new variable needs a line above');
+  assert.equal(
+    [c.mqttAdmin, c.tlsCert, c.tlsKey, c.mqttsPort, c.wssPort, c.plainListeners, c.store],
+    ['mosquitto-dynsec', '/etc/omstil/tls/hub.crt', '/etc/omstil/tls/hub.key', 8884, null, false, 'postgres://omstil:pw@db.example:5432/omstil'],
+  );
+  assert.is(Object.keys(ENV).length, 30, 'a new variable needs a line above');
 });
 
 t('OMSTIL_WS_PORT=off disables the WebSocket listener (null)', () => {
@@ -131,6 +149,8 @@ t('a bad environment value gives a ConfigError naming the field and the variable
     ['OMSTIL_HTTP_PORT', '-1', 'httpPort'],
     ['OMSTIL_WS_PORT', 'on', 'wsPort'],
     ['OMSTIL_SYNC', 'sometimes', 'sync'],
+    ['OMSTIL_STORE', 'mysql://db/omstil', 'store'],
+    ['OMSTIL_MQTT_ADMIN', 'emqx', 'mqttAdmin'],
     ['OMSTIL_LOG_LEVEL', 'verbose', 'logLevel'],
     ['OMSTIL_MQTT_URL', 'not a url', 'mqttUrl'],
     // fail fast (convention 7): a boolean that is neither 1/true nor 0/false is a typo, not "false"
