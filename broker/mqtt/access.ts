@@ -10,6 +10,7 @@
  * `'when-provisioned'` (the transition). Clients that are not devices connect as read-only
  * observers of public topics (when allowed), e.g. `mosquitto_sub`.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseTopic } from '../../protocol/index.js';
 import type { Directory } from '../directory/directory.js';
 
@@ -54,7 +55,7 @@ export class AccessControl {
 
   authenticate(clientId: string, username: string | undefined, password: string | undefined): AuthResult {
     if (username === HUB_USERNAME) {
-      return password === this.opts.hubPassword ? { ok: true, principal: { role: 'hub' } } : { ok: false, reason: 'bad hub credentials' };
+      return samePassword(password, this.opts.hubPassword) ? { ok: true, principal: { role: 'hub' } } : { ok: false, reason: 'bad hub credentials' };
     }
     const directory = this.directory();
     const device = directory.devices.get(clientId);
@@ -116,4 +117,10 @@ export class AccessControl {
         return p.role === 'device' && p.deviceId === t.deviceId && (t.part === 'offer' || t.part === 'chunk');
     }
   }
+}
+
+/** The hub's password compared in constant time (both hashed first, so neither length nor content leaks through timing). */
+function samePassword(given: string | undefined, want: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(want));
 }
