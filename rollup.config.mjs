@@ -1,5 +1,6 @@
-// Four bundles:
+// Five bundles:
 //   dist/cli/omstil.js                the omstil CLI (Node; dependencies from node_modules)
+//   dist/cli/postgres-worker.js       the PostgreSQL store's worker thread, beside omstil.js (it loads it by file)
 //   dist/firmware/omstil-firmware.js  the device runtime (Node, one file; only native addons beside it, in dist/firmware/node_modules)
 //   dist/boot/omstil-boot.js          the device's boot launcher: A/B slots, health check, rollback (Node, one file, no addons)
 //   dist/device-ui/omstil-ui.js       the device screens (browser ESM, lit) + a chunk per view + index.html
@@ -108,6 +109,15 @@ export default [
     output: { file: 'dist/cli/omstil.js', format: 'esm', banner: '#!/usr/bin/env node', sourcemap: true },
     external: (id) => nodeBuiltins.includes(id) || isDep(id),
     plugins: [json(), esbuild({ target: 'node20' })],
+    onwarn: quiet,
+  },
+  {
+    // the PostgreSQL store (issue 10) runs `pg` in a worker thread that it starts from the file
+    // beside its own bundle: new URL('./postgres-worker.js', import.meta.url)
+    input: 'broker/store/postgres-worker.ts',
+    output: { file: 'dist/cli/postgres-worker.js', format: 'esm', sourcemap: true },
+    external: (id) => nodeBuiltins.includes(id) || isDep(id),
+    plugins: [esbuild({ target: 'node20' })],
     onwarn: quiet,
   },
   {

@@ -1,9 +1,10 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|fuzz|privacy|crash|calendar|route|pbx|ui|firmware|ota|serial
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|fuzz|privacy|crash|store|calendar|route|pbx|ui|firmware|ota|serial
  * (default all: the policy engine on 10,000 people, report_quarter_s: `omstil report` on a quarter of
  * 100,000 calls in SQLite, the simulated municipal day with and without omstil (day_*), 100,000
- * fuzzed requests, the privacy scan of a day with 1,000 devices, 10 kills of the hub under load, divert_e2e
+ * fuzzed requests, the privacy scan of a day with 1,000 devices, 10 kills of the hub under load, store commits in
+ * SQLite and PostgreSQL (a throwaway cluster), divert_e2e
  * through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
  * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
@@ -14,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'report', 'day', 'fuzz', 'privacy', 'crash', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
+const BENCHES = ['divert', 'policy', 'report', 'day', 'fuzz', 'privacy', 'crash', 'store', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -65,6 +66,11 @@ if (run('crash')) {
   // issue 10: kill -9 of the hub under a stream of changes, 10 times
   const { benchCrash } = await import('./crash.js');
   figures = { ...figures, ...(await benchCrash({ ...(progress ? { progress } : {}) })) };
+}
+if (run('store')) {
+  // issue 10: one commit (a person + its journal entry) in SQLite and in PostgreSQL (a throwaway cluster; null without it)
+  const { benchStore } = await import('./store.js');
+  figures = { ...figures, ...(await benchStore({ ...(progress ? { progress } : {}) })) };
 }
 if (run('divert')) {
   const { benchDivert } = await import('./divert-e2e.js');

@@ -10,9 +10,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig, ConfigError } from '../../broker/config.js';
+import { loadConfig, ConfigError, type Config } from '../../broker/config.js';
 import { Directory, DirectoryError } from '../../broker/directory/directory.js';
 import { openStore } from '../../broker/main.js';
+import { isPostgresStore } from '../../broker/store/create-store.js';
 import { quarterReportFromStore } from '../../broker/stats/quarter-report.js';
 import { renderReportCsv } from '../../broker/stats/report-csv.js';
 import { renderReportHtml } from '../../broker/stats/report-html.js';
@@ -51,22 +52,30 @@ export function runReport(o: ReportOptions, now: Date): number {
     say(`--quarter: must be a quarter like 2026Q4 (year and Q1-Q4), got "${quarter}" (ST-1)`);
     return 2;
   }
-  let dataDir: string;
+  let config: Config;
   try {
-    dataDir = loadConfig({ overrides: { dataDir: o.dataDir } }).dataDir;
+    config = loadConfig({ overrides: { dataDir: o.dataDir } });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     say(err.message);
     return 2;
   }
-  const dbFile = path.resolve(dataDir, 'omstil.db');
+  const postgres = isPostgresStore(config);
+  const dbFile = postgres ? 'the PostgreSQL store' : path.resolve(config.dataDir, 'omstil.db');
   // opening a missing file would create an empty database: refuse before that
-  if (!existsSync(dbFile)) {
+  if (!postgres && !existsSync(dbFile)) {
     say(`no hub database at ${dbFile}: pass the hub's --data-dir (default .omstil, or OMSTIL_DATA_DIR)`);
     return 2;
   }
   let report: QuarterReport;
-  const store = openStore(loadConfig({ overrides: { dataDir } }));
+  let store: ReturnType<typeof openStore>;
+  try {
+    store = openStore(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    say(err.message);
+    return 2;
+  }
   try {
     const stored = store.loadDirectory();
     if (!stored) {

@@ -1,18 +1,17 @@
 /**
  * ST-1 in the SQLite store (migration 6): a version-5 database file is migrated with its
- * messages kept and their taken time backfilled from the body (UTC, indexed); finished calls
- * by offered time, half-open ranges, oldest first, streamed; saving a call again replaces it;
- * a bad call is refused naming the field and changes nothing; the quarter's messages and
- * journal entries by time and op; everything survives a reopen.
+ * messages kept and their taken time backfilled from the body (UTC, indexed), and the indexes
+ * used. How every store keeps calls, messages taken and the journal by time (ranges, order,
+ * streaming, idempotent saves, refusals, a reopen) is the contract in
+ * test/support/store-contract.ts, run on SQLite by sqlite-store-contract.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { OmstilError } from '../../../protocol/index.js';
 import type { MessageRecord } from '../../../broker/state/message-record.js';
-import type { CallRecord } from '../../../broker/stats/call-record.js';
 import { SqliteStore } from '../../../broker/store/sqlite-store.js';
 import { tempStores } from '../../support/temp-stores.js';
+import { call } from '../../support/store-contract.js';
 
 const t = suite('broker/store/call-store');
 
@@ -20,26 +19,6 @@ const { store, file: inTmp } = tempStores(t, 'omstil-call-store-');
 
 const T0 = Date.parse('2026-11-23T09:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
-
-function call(callId: string, offeredS: number, patch: Partial<CallRecord> = {}): CallRecord {
-  return {
-    callId,
-    number: '10900',
-    deptId: 'borgerservice',
-    fn: 'borgerservice-gruppe',
-    personId: null,
-    offeredAt: at(offeredS),
-    answeredAt: at(offeredS + 12.25),
-    endedAt: at(offeredS + 200),
-    waitS: 12.25,
-    outcome: 'answered',
-    answeredBy: '10001',
-    transfers: 1,
-    metUnavailable: false,
-    insideHours: true,
-    ...patch,
-  };
-}
 
 function message(id: string, takenAt: string): MessageRecord {
   return {
@@ -113,112 +92,6 @@ t('a version-5 database is migrated to 6: messages kept, taken time backfilled i
   const again = store(file);
   assert.is(again.schemaVersion, 7);
   assert.equal([...again.calls(new Date(T0), new Date(T0 + 1))], [call('c1', 0)]);
-});
-
-t('new messages get their taken time written on commit (and keep it when they change)', () => {
-  const s = store();
-  const m = message('m-9', '2026-11-23T11:00:00+01:00');
-  s.commit([], [], { at: at(0), actor: 'kiosk-1', op: 'take-message', detail: {} }, [m]);
-  const done = { ...m, rev: 2, status: 'done' as const, updatedAt: at(7200), history: [...m.history, { at: at(7200), status: 'done' as const, by: 'phone-anna', person: 'anna' }] };
-  s.commit([], [], { at: at(7200), actor: 'phone-anna', op: 'message-status', detail: {} }, [done]);
-  assert.equal(s.messagesTaken(new Date('2026-11-23T10:00:00Z'), new Date('2026-11-23T10:00:00.001Z')), [done]);
-  assert.equal(s.messagesTaken(new Date('2026-11-23T10:00:00.001Z'), new Date('2026-11-24T00:00:00Z')), []);
-});
-
-t('calls: the offered time picks them, [from, to), oldest first; every field round-trips', () => {
-  const s = store();
-  const all = [
-    call('c3', 30, { outcome: 'message', answeredAt: null, answeredBy: null, waitS: 40, transfers: 0, metUnavailable: true, personId: 'anna', fn: null }),
-    call('c1', 0),
-    call('c2', 10, { deptId: null, fn: null, number: '+4587654321', outcome: 'no-answer', answeredAt: null, answeredBy: null, insideHours: false }),
-    call('c0', 10, { outcome: 'voicemail', answeredAt: null, answeredBy: null }),
-  ];
-  for (const c of all) s.saveCall(c);
-  const ids = (from: number, to: number) => [...s.calls(new Date(T0 + from * 1000), new Date(T0 + to * 1000))].map((c) => c.callId);
-  assert.equal(ids(0, 31), ['c1', 'c0', 'c2', 'c3']);
-  assert.equal(ids(0, 30), ['c1', 'c0', 'c2']);
-  assert.equal(ids(10, 11), ['c0', 'c2']);
-  assert.equal(ids(0.001, 10), []);
-  assert.equal(ids(31, 3600), []);
-  assert.equal(
-    [...s.calls(new Date(T0), new Date(T0 + 31_000))],
-    [all[1], all[3], all[2], all[0]],
-  );
-});
-
-t('calls() streams: rows are read as the caller goes; a loop that stops early frees the connection', () => {
-  const s = store();
-  for (let i = 0; i < 1000; i++) s.saveCall(call(`c${String(i).padStart(4, '0')}`, i));
-  const it = s.calls(new Date(T0), new Date(T0 + 1000_000))[Symbol.iterator]();
-  assert.is(it.next().value?.callId, 'c0000');
-  assert.is(it.next().value?.callId, 'c0001');
-  it.return?.();
-  let n = 0;
-  for (const c of s.calls(new Date(T0), new Date(T0 + 1000_000))) {
-    if (++n === 10) break;
-    assert.ok(c.callId);
-  }
-  // the connection is free again: writing and reading work
-  s.saveCall(call('late', 2000));
-  assert.is([...s.calls(new Date(T0), new Date(T0 + 3000_000))].length, 1001);
-});
-
-t('saving a call again replaces it (one row per call id): idempotent', () => {
-  const s = store();
-  s.saveCall(call('c1', 0, { outcome: 'no-answer', answeredAt: null, answeredBy: null }));
-  s.saveCall(call('c1', 0));
-  s.saveCall(call('c1', 0));
-  assert.equal([...s.calls(new Date(T0), new Date(T0 + 1000))], [call('c1', 0)]);
-  // a PBX that dials on after an unanswered round stores the call again, with its final outcome
-  s.saveCall(call('c1', 0, { transfers: 3 }));
-  assert.equal([...s.calls(new Date(T0), new Date(T0 + 1000))].map((c) => c.transfers), [3]);
-});
-
-t('a bad call is refused with invalid-payload naming the field; nothing is stored', () => {
-  const s = store();
-  const bad: [Partial<CallRecord>, string][] = [
-    [{ offeredAt: 'yesterday' }, 'call.offeredAt'],
-    [{ endedAt: '' }, 'call.endedAt'],
-    [{ answeredAt: 'soon' }, 'call.answeredAt'],
-    [{ callId: '' }, 'call.callId'],
-  ];
-  for (const [patch, field] of bad) {
-    try {
-      s.saveCall(call('c1', 0, patch));
-      assert.unreachable(field);
-    } catch (err) {
-      assert.instance(err, OmstilError);
-      assert.equal([(err as OmstilError).code, (err as OmstilError).field, (err as OmstilError).rule], ['invalid-payload', field, 'ST-1']);
-    }
-  }
-  assert.equal([...s.calls(new Date(0), new Date(T0 * 2))], []);
-});
-
-t('journalBetween: by time [from, to) and op, oldest first; no ops, no entries', () => {
-  const s = store();
-  const j = (n: number, op: string) => s.commit([], [], { at: at(n), actor: 'phone-anna', op, detail: { n } });
-  j(0, 'divert');
-  j(1, 'undivert');
-  j(2, 'set-status');
-  j(3, 'divert');
-  j(4, 'pbx-forward');
-  const ops = (from: number, to: number, which: string[]) => s.journalBetween(new Date(T0 + from * 1000), new Date(T0 + to * 1000), which).map((e) => [e.op, (e.detail as { n: number }).n]);
-  assert.equal(ops(0, 5, ['divert', 'set-status', 'pbx-forward']), [['divert', 0], ['set-status', 2], ['divert', 3], ['pbx-forward', 4]]);
-  assert.equal(ops(1, 4, ['divert']), [['divert', 3]]);
-  assert.equal(ops(0, 3, ['divert']), [['divert', 0]]);
-  assert.equal(ops(0, 5, []), []);
-  assert.equal(ops(0, 5, ["divert' OR 1=1 --"]), []);
-});
-
-t('calls and the journal survive a reopen of a file store (a restart)', () => {
-  const file = inTmp('restart.db');
-  const first = new SqliteStore({ file });
-  first.saveCall(call('c1', 0));
-  first.commit([], [], { at: at(1), actor: 'phone-anna', op: 'divert', detail: { target: 'bo' } });
-  first.close();
-  const s = store(file);
-  assert.equal([...s.calls(new Date(T0), new Date(T0 + 1000))], [call('c1', 0)]);
-  assert.is(s.journalBetween(new Date(T0), new Date(T0 + 1000_000), ['divert']).length, 1);
 });
 
 t.run();

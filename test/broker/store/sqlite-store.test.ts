@@ -1,62 +1,26 @@
+/**
+ * What only SqliteStore has: its file, PRAGMA user_version and the migration of older database
+ * files. What every store must do is the contract (test/support/store-contract.ts), run on
+ * SQLite by sqlite-store-contract.test.ts.
+ */
 import { suite } from 'uvu';
-import { Directory } from '../../../broker/directory/directory.js';
-import { demoDirectory } from '../../../simulator/demo/demo-directory.js';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { SqliteStore } from '../../../broker/store/sqlite-store.js';
 import { tempStores } from '../../support/temp-stores.js';
-import type { JournalEntry } from '../../../broker/store/store.js';
-import { initialRecord, revise, type PersonRecord } from '../../../broker/state/person-record.js';
-import type { MessageRecord } from '../../../broker/state/message-record.js';
-import type { BroadcastRecord } from '../../../broker/state/broadcast-record.js';
+import type { PersonRecord } from '../../../broker/state/person-record.js';
+import { anna, entry, message, NOW, storm } from '../../support/store-contract.js';
 
 const t = suite('broker/store/sqlite-store');
 
-const NOW = new Date('2026-11-23T09:00:00+01:00');
-
 const { store, file: inTmp } = tempStores(t, 'omstil-store-');
-
-const entry = (op: string, n = 0): JournalEntry => ({ at: new Date(NOW.getTime() + n * 1000).toISOString(), actor: 'phone-anna', op, detail: { n } });
-
-function anna(): PersonRecord {
-  return revise(
-    initialRecord('anna', NOW),
-    { presence: 'absent', backAt: '2026-11-30T08:00:00+01:00', absenceReason: 'kursus', diversion: { to: 'bo', since: NOW.toISOString(), until: null, status: 'active', declinedBy: null, source: 'phone' } },
-    NOW,
-  );
-}
 
 t('a new store runs the migrations: schema version 7, empty', () => {
   const s = store();
   assert.is(s.schemaVersion, 7);
   assert.equal(s.loadPeople(), []);
   assert.equal(s.journal(10), []);
-});
-
-t('commit + load round trip: records exactly as written, sorted by person id, latest version only', () => {
-  const s = store();
-  const a = anna();
-  const b = revise(initialRecord('bo', NOW), {}, NOW);
-  s.commit([b, a], [], entry('divert'));
-  assert.equal(s.loadPeople(), [a, b]);
-  const a2 = revise(a, { diversion: null }, NOW);
-  s.commit([a2], [], entry('undivert', 1));
-  assert.equal(s.loadPeople(), [a2, b]);
-});
-
-t('journal: newest first, limited, detail round-trips; a missing detail is stored as null', () => {
-  const s = store();
-  s.commit([], [], entry('divert', 0));
-  s.commit([], [], entry('decline-diversion', 1));
-  s.commit([], [], { at: NOW.toISOString(), actor: 'hub', op: 'expire-diversions', detail: undefined });
-  assert.equal(s.journal(10), [
-    { at: NOW.toISOString(), actor: 'hub', op: 'expire-diversions', detail: null },
-    entry('decline-diversion', 1),
-    entry('divert', 0),
-  ]);
-  assert.equal(s.journal(2).map((e) => e.op), ['expire-diversions', 'decline-diversion']);
-  assert.equal(s.journal(0), []);
 });
 
 t('a file-backed store keeps its data across a reopen; migrations do not run twice', () => {
@@ -68,40 +32,6 @@ t('a file-backed store keeps its data across a reopen; migrations do not run twi
   assert.is(again.schemaVersion, 7);
   assert.equal(again.loadPeople(), [anna()]);
   assert.equal(again.journal(5), [entry('divert')]);
-});
-
-t('a commit that fails half-way leaves nothing written (records and journal in one transaction)', () => {
-  const s = store();
-  const before = anna();
-  s.commit([before], [], entry('divert'));
-  const bad = { ...initialRecord('bo', NOW), rev: 1 } as PersonRecord;
-  Object.defineProperty(bad, 'presence', { enumerable: true, get: () => { throw new Error('boom'); } });
-  const a2 = revise(before, { diversion: null }, NOW);
-  // a2 is written before the bad record fails
-  assert.throws(() => s.commit([a2, bad], [], entry('undivert', 1)), /boom/);
-  assert.equal(s.loadPeople(), [before]);
-  assert.equal(s.journal(10).map((e) => e.op), ['divert']);
-});
-
-t('a journal entry that cannot be written rolls back the records of the same commit', () => {
-  const s = store();
-  const a = anna();
-  assert.throws(() => s.commit([a], [], { ...entry('divert'), detail: { n: 1n } }), /BigInt/);
-  assert.equal(s.loadPeople(), []);
-  assert.equal(s.journal(10), []);
-  // and the store still works afterwards
-  s.commit([a], [], entry('divert'));
-  assert.equal(s.loadPeople(), [a]);
-});
-
-t('a closed store refuses to commit; close twice is harmless', () => {
-  const file = inTmp('closed.db');
-  const s = new SqliteStore({ file });
-  s.close();
-  assert.throws(() => s.commit([anna()], [], entry('divert')));
-  s.close();
-  const again = store(file);
-  assert.equal(again.loadPeople(), []);
 });
 
 t('a database with a newer schema version is refused and left untouched', () => {
@@ -147,91 +77,7 @@ t('a version-1 database is migrated: its people keep their state and gain the ne
   }
 });
 
-t('RT-1: saving a directory is idempotent: the same data twice is one version', () => {
-  const s = new SqliteStore({ file: ':memory:' });
-  try {
-    const data = Directory.parse(demoDirectory({ peoplePerDept: 2, kiosks: 1 })).data;
-    assert.equal(s.saveDirectory(data, 'a.json', NOW), { version: 1, changed: true });
-    assert.equal(s.saveDirectory(structuredClone(data), 'a.csv', NOW), { version: 1, changed: false });
-    assert.is(s.directoryVersion(), 1);
-    const changed = { ...data, municipality: 'Anden Kommune' };
-    assert.equal(s.saveDirectory(changed, 'b.json', NOW), { version: 2, changed: true });
-    assert.equal(s.loadDirectory()!.data, changed);
-    assert.is(s.loadDirectory()!.source, 'b.json');
-    assert.equal(s.journal(5).map((e) => e.op), ['import-directory', 'import-directory']);
-  } finally {
-    s.close();
-  }
-});
-
-t('department state round-trips with the people in one commit', () => {
-  const s = new SqliteStore({ file: ':memory:' });
-  try {
-    const dept = { deptId: 'familie', rev: 2, closures: [], peaks: [{ id: 'peak-1', from: '2026-12-01', to: '2026-12-02', text: { da: 'Årsopgørelser', en: 'Tax statements' } }], openNow: true, day: '2026-11-23', updatedAt: NOW.toISOString() };
-    s.commit([anna()], [dept], entry('add-peak'));
-    assert.equal(s.loadDepts(), [dept]);
-    assert.equal(s.loadPeople(), [anna()]);
-  } finally {
-    s.close();
-  }
-});
-
 // ---- AS-1..AS-4: messages (migration 3) ----
-
-function message(id: string, patch: Partial<MessageRecord> = {}): MessageRecord {
-  return {
-    id,
-    rev: 1,
-    for: 'anna',
-    askedFor: null,
-    callerName: 'Jytte Borger',
-    callerNumber: '+45 20 30 40 50',
-    text: 'Om ansøgningen',
-    callerInformed: false,
-    takenBy: { actor: 'kiosk-1', source: 'phone', person: null },
-    takenAt: NOW.toISOString(),
-    due: '2026-11-24T08:00:00.000Z',
-    rule: 'AS-1',
-    status: 'waiting',
-    history: [{ at: NOW.toISOString(), status: 'waiting', by: 'kiosk-1', person: null }],
-    updatedAt: NOW.toISOString(),
-    ...patch,
-  };
-}
-
-t('AS-1: messages round-trip with their journal entry in one commit; a new revision replaces the old', () => {
-  const s = store();
-  const m = message('m-1');
-  s.commit([], [], entry('take-message'), [m]);
-  assert.equal(s.loadMessages(NOW), [m]);
-  assert.equal(s.message('m-1'), m);
-  assert.is(s.message('m-2'), null);
-  const acked = message('m-1', { rev: 2, status: 'acknowledged', history: [...m.history, { at: NOW.toISOString(), status: 'acknowledged', by: 'phone-anna', person: 'anna' }] });
-  s.commit([], [], entry('message-status', 1), [acked]);
-  assert.equal(s.loadMessages(NOW), [acked]);
-  assert.equal(s.journal(5).map((e) => e.op), ['message-status', 'take-message']);
-});
-
-t('AS-4: done messages are kept (the audit trail); loading skips those done before the cut-off', () => {
-  const s = store();
-  const later = new Date(NOW.getTime() + 8 * 86_400_000);
-  const open = message('m-open');
-  const doneLongAgo = message('m-old', { status: 'done', rev: 2, updatedAt: NOW.toISOString() });
-  const doneRecently = message('m-new', { status: 'done', rev: 2, updatedAt: new Date(later.getTime() - 1000).toISOString() });
-  // an offset time is stored as UTC, so the text comparison still orders it
-  const doneOffset = message('m-off', { status: 'done', rev: 2, updatedAt: '2026-12-01T09:00:00+01:00' });
-  s.commit([], [], entry('x'), [open, doneLongAgo, doneRecently, doneOffset]);
-  const cutoff = new Date(later.getTime() - 86_400_000);
-  assert.equal(s.loadMessages(cutoff).map((m) => m.id), ['m-new', 'm-off', 'm-open']);
-  assert.equal(s.loadMessages(NOW).map((m) => m.id), ['m-new', 'm-off', 'm-old', 'm-open']);
-  assert.equal(s.message('m-old'), doneLongAgo, 'still stored');
-});
-
-t('AS-1: a commit that fails leaves no message written either', () => {
-  const s = store();
-  assert.throws(() => s.commit([], [], { ...entry('take-message'), detail: { n: 1n } }, [message('m-1')]), /BigInt/);
-  assert.equal(s.loadMessages(NOW), []);
-});
 
 t('a version-2 database is migrated to the current version: people, departments and directory kept, messages table added; reopened, messages survive', () => {
   const file = inTmp('v2.db');
@@ -257,41 +103,6 @@ t('a version-2 database is migrated to the current version: people, departments 
 });
 
 /** RT-3: a storm flood broadcast */
-function storm(patch: Partial<BroadcastRecord> = {}): BroadcastRecord {
-  return {
-    id: 'stormflod',
-    rev: 1,
-    text: { da: 'Sandsække udleveres ved Rådhuset.', en: 'Sandbags are handed out at the town hall.' },
-    start: '2026-11-23T08:00:00.000Z',
-    expires: '2026-11-23T20:00:00+01:00',
-    endedEarly: false,
-    createdAt: NOW.toISOString(),
-    createdBy: 'admin:api',
-    updatedAt: NOW.toISOString(),
-    ...patch,
-  };
-}
-
-t('RT-3: broadcasts round-trip with their journal entry in one commit; a new revision replaces the old; the expiry column is UTC', () => {
-  const s = store();
-  assert.equal(s.loadBroadcasts(), []);
-  s.commit([], [], entry('add-broadcast'), [], [storm()]);
-  assert.equal(s.loadBroadcasts(), [storm()]);
-  const ended = storm({ rev: 2, expires: '2026-11-23T09:30:00.000Z', endedEarly: true });
-  s.commit([], [], entry('end-broadcast', 1), [], [ended]);
-  assert.equal(s.loadBroadcasts(), [ended]);
-  assert.equal(s.journal(5).map((e) => e.op), ['end-broadcast', 'add-broadcast']);
-  s.commit([], [], entry('add-broadcast', 2), [], [storm({ id: 'vand', text: { da: 'Kog drikkevandet.' } })]);
-  assert.equal(s.loadBroadcasts().map((b) => [b.id, b.rev]), [['stormflod', 2], ['vand', 1]]);
-});
-
-t('RT-3: a commit that fails writes no broadcast either (records, broadcasts and journal in one transaction)', () => {
-  const s = store();
-  assert.throws(() => s.commit([anna()], [], { ...entry('add-broadcast'), detail: { n: 1n } }, [], [storm()]), /BigInt/);
-  assert.equal(s.loadBroadcasts(), []);
-  assert.equal(s.loadPeople(), []);
-});
-
 t('RT-3: a version-3 database is migrated to 4: messages kept, broadcasts table added; broadcasts survive a reopen (a restart)', () => {
   const file = inTmp('v3.db');
   const db = new Database(file);
