@@ -87,7 +87,12 @@ async function main(): Promise<void> {
     clock,
     logger,
     reconnect: config.reconnect,
-    ...(config.credentials ? { mqttOptions: { username: config.credentials.username, password: config.credentials.token } } : {}),
+    mqttOptions: {
+      ...(config.credentials ? { username: config.credentials.username, password: config.credentials.token } : {}),
+      // issue 10: over mqtts:// and wss:// the hub's certificate must chain to `ca` (else Node's CA list); never unverified
+      ...(config.ca ? { ca: config.ca } : {}),
+      rejectUnauthorized: true,
+    },
   });
   const watchdog = new Watchdog({
     clock,

@@ -8,7 +8,9 @@
  * ST-1 quarterly reports: `GET /api/v1/reports/{quarter}` (token; JSON, `?format=csv|html`) and
  * the page that shows them at `/reports` (no token; it asks for one), from broker/stats/.
  * Issue 10, device identity: `POST /api/v1/devices/{id}/credentials` issues (or rotates) a
- * device's token, shown once in the answer (201); `DELETE` revokes it (`omstil provision`, `omstil revoke`).
+ * device's token, shown once in the answer (201) with the broker URL devices use (mqtts:// when
+ * the broker has TLS) and the `ca` to verify it by, when the hub knows one; `DELETE` revokes it
+ * (`omstil provision`, `omstil revoke`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -72,7 +74,12 @@ export interface AdminApiOptions {
    * Issue 10: the devices' credentials and the broker URL the hub's devices are given; absent (an
    * external broker, which keeps its own logins) /api/v1/devices/{id}/credentials answers 503
    */
-  credentials?: { credentials: DeviceCredentials; mqttUrl: string };
+  credentials?: {
+    credentials: DeviceCredentials;
+    mqttUrl: string;
+    /** issue 10: PEM certificate(s) a device trusts to verify the hub over TLS (the fragment's `ca`); absent: none known */
+    ca?: string;
+  };
 }
 
 /** ST-1: a report is built at most once a minute per quarter (the page fetches HTML, then CSV or JSON) */
@@ -209,7 +216,7 @@ export class AdminApi {
       if (!creds) throw new CredentialsUnavailable();
       const { token, issuedAt } = creds.credentials.issue(device.id);
       this.opts.logger.info('device credential issued', { device: device.id });
-      return new JsonResponse(201, { deviceId: device.id, kind: device.kind, token, issuedAt, mqttUrl: creds.mqttUrl });
+      return new JsonResponse(201, { deviceId: device.id, kind: device.kind, token, issuedAt, mqttUrl: creds.mqttUrl, ...(creds.ca ? { ca: creds.ca } : {}) });
     });
     // revokes it: the device is disconnected at once and refused until provisioned again
     route('DELETE', '/devices/:id/credentials', async (m) => {

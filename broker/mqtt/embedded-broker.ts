@@ -1,10 +1,13 @@
 /**
- * The embedded MQTT broker: Aedes over TCP and over WebSocket (for browsers and tools),
- * with omstil's access control in its hooks.
+ * The embedded MQTT broker: Aedes over TCP and over WebSocket (for browsers and tools), and
+ * with a certificate (issue 10) over TLS (mqtts://) and WebSocket over TLS (wss://), with
+ * omstil's access control in its hooks on every listener alike.
  */
 import { Aedes, type Client, type AedesPublishPacket } from 'aedes';
 import net from 'node:net';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../../protocol/index.js';
 import type { AccessControl, Principal } from './access.js';
@@ -20,7 +23,25 @@ export interface EmbeddedBrokerOptions {
   wsPort: number | null;
   access: AccessControl;
   logger: Logger;
+  /** issue 10: MQTT over TLS and WSS with this certificate (chain) and key, PEM; absent: none */
+  tls?: {
+    cert: string | Buffer;
+    key: string | Buffer;
+    /** 0 picks a free port */
+    mqttsPort: number;
+    /** 0 picks a free port; null: no WSS */
+    wssPort: number | null;
+  };
+  /**
+   * Issue 10: false (only with `tls`) = nothing in clear leaves the machine: the clear MQTT
+   * listener binds to the loopback address (127.0.0.1) whatever `host` is, for the hub's own
+   * in-process links, and the clear WebSocket listener is not started. Default true.
+   */
+  plainListeners?: boolean;
 }
+
+/** Plain listeners bound here when `plainListeners` is false. */
+export const LOOPBACK = '127.0.0.1';
 
 const principals = new WeakMap<Client, Principal>();
 
@@ -29,12 +50,21 @@ export class EmbeddedBroker {
   private tcp: net.Server | null = null;
   private httpServer: http.Server | null = null;
   private wss: WebSocketServer | null = null;
+  private tlsServer: tls.Server | null = null;
+  private httpsServer: https.Server | null = null;
+  private wssSecure: WebSocketServer | null = null;
+  /** TLS sockets, also those still in their handshake (not yet Aedes clients), ended by stop() */
+  private readonly tlsSockets = new Set<net.Socket>();
   /** issue 10: let in, not yet registered (Aedes registers a client a few ticks after authenticate) */
   private readonly connecting = new Set<Client>();
   /** let in, then their credential changed before they were registered: closed on registration */
   private readonly doomed = new WeakSet<Client>();
   mqttUrl = '';
   wsUrl: string | null = null;
+  /** issue 10: MQTT over TLS, null without `tls` */
+  mqttsUrl: string | null = null;
+  /** issue 10: MQTT over WebSocket over TLS, null without `tls` or with `wssPort` null */
+  wssUrl: string | null = null;
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
@@ -45,6 +75,8 @@ export class EmbeddedBroker {
 
   async start(): Promise<void> {
     const { access, logger } = this.opts;
+    const plain = this.opts.plainListeners ?? true;
+    if (!plain && !this.opts.tls) throw new Error('plainListeners false needs tls: the broker would not be reachable from other machines');
     const aedes = await Aedes.createBroker({ persistence: indexedMemoryPersistence(), maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
     this.aedes = aedes;
 
@@ -90,20 +122,45 @@ export class EmbeddedBroker {
     aedes.on('clientError', (client, err) => logger.debug('client error', { client: client.id, err: err.message }));
     aedes.on('connectionError', (client, err) => logger.debug('connection error', { client: client?.id, err: err.message }));
 
+    // issue 10, plainListeners false: clear MQTT on loopback only (the hub's own links never leave the machine)
+    const plainHost = plain ? this.opts.host : LOOPBACK;
     this.tcp = net.createServer((socket) => aedes.handle(socket));
-    await listen(this.tcp, this.opts.port, this.opts.host);
-    this.mqttUrl = `mqtt://${urlHost(this.opts.host)}:${(this.tcp.address() as net.AddressInfo).port}`;
+    await listen(this.tcp, this.opts.port, plainHost);
+    this.mqttUrl = `mqtt://${urlHost(plainHost)}:${(this.tcp.address() as net.AddressInfo).port}`;
 
-    if (this.opts.wsPort !== null) {
-      this.httpServer = http.createServer((_req, res) => {
-        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with an MQTT client\n');
-      });
-      this.wss = new WebSocketServer({ server: this.httpServer, maxPayload: BROKER_MAX_PAYLOAD + 1024 });
-      this.wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws) as never, req as never));
+    if (this.opts.wsPort !== null && plain) {
+      this.httpServer = http.createServer(upgradeRequired);
+      this.wss = mqttOverWebSocket(this.httpServer, aedes);
       await listen(this.httpServer, this.opts.wsPort, this.opts.host);
       this.wsUrl = `ws://${urlHost(this.opts.host)}:${(this.httpServer.address() as net.AddressInfo).port}/mqtt`;
     }
-    logger.info('broker listening', { mqtt: this.mqttUrl, ws: this.wsUrl });
+
+    const cert = this.opts.tls;
+    if (cert) {
+      // TLS 1.2 at least; Node's default ciphers. A handshake a client gives up on (it does not
+      // trust the certificate) is no error of the broker's: logged at debug
+      const secure = { cert: cert.cert, key: cert.key, minVersion: 'TLSv1.2' as const };
+      const tlsError = (err: Error, socket: tls.TLSSocket) => logger.debug('tls handshake failed', { remote: socket.remoteAddress, err: err.message });
+      this.tlsServer = tls.createServer(secure, (socket) => aedes.handle(socket));
+      this.tlsServer.on('connection', (socket: net.Socket) => this.track(socket));
+      this.tlsServer.on('tlsClientError', tlsError);
+      await listen(this.tlsServer, cert.mqttsPort, this.opts.host);
+      this.mqttsUrl = `mqtts://${urlHost(this.opts.host)}:${(this.tlsServer.address() as net.AddressInfo).port}`;
+      if (cert.wssPort !== null) {
+        this.httpsServer = https.createServer(secure, upgradeRequired);
+        this.httpsServer.on('connection', (socket: net.Socket) => this.track(socket));
+        this.httpsServer.on('tlsClientError', tlsError);
+        this.wssSecure = mqttOverWebSocket(this.httpsServer, aedes);
+        await listen(this.httpsServer, cert.wssPort, this.opts.host);
+        this.wssUrl = `wss://${urlHost(this.opts.host)}:${(this.httpsServer.address() as net.AddressInfo).port}/mqtt`;
+      }
+    }
+    logger.info('broker listening', { mqtt: this.mqttUrl, ws: this.wsUrl, mqtts: this.mqttsUrl, wss: this.wssUrl });
+  }
+
+  private track(socket: net.Socket): void {
+    this.tlsSockets.add(socket);
+    socket.once('close', () => this.tlsSockets.delete(socket));
   }
 
   /**
@@ -132,15 +189,31 @@ export class EmbeddedBroker {
 
   async stop(): Promise<void> {
     this.connecting.clear();
-    for (const c of this.wss?.clients ?? []) c.terminate();
-    this.wss?.close();
+    for (const ws of [this.wss, this.wssSecure]) {
+      for (const c of ws?.clients ?? []) c.terminate();
+      ws?.close();
+    }
     // stop accepting first; a server's close waits for its open sockets, so Aedes closes the
     // connected clients (devices still up) before that wait, or it never ends
-    const closing = Promise.all([close(this.tcp), close(this.httpServer)]);
+    const closing = Promise.all([close(this.tcp), close(this.httpServer), close(this.tlsServer), close(this.httpsServer)]);
     if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
+    // TLS sockets Aedes never had (still in their handshake) would hold their server's close up to its handshake timeout
+    for (const s of this.tlsSockets) s.destroy();
+    this.tlsSockets.clear();
     await closing;
     this.aedes = null;
   }
+}
+
+function upgradeRequired(_req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with an MQTT client\n');
+}
+
+/** MQTT over WebSocket on an HTTP or HTTPS server: every connection handed to Aedes as a stream. */
+function mqttOverWebSocket(server: http.Server | https.Server, aedes: Aedes): WebSocketServer {
+  const wss = new WebSocketServer({ server, maxPayload: BROKER_MAX_PAYLOAD + 1024 });
+  wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws) as never, req as never));
+  return wss;
 }
 
 function listen(server: net.Server | http.Server, port: number, host: string): Promise<void> {
@@ -153,11 +226,11 @@ function listen(server: net.Server | http.Server, port: number, host: string): P
   });
 }
 
-function close(server: net.Server | http.Server | null): Promise<void> {
+function close(server: net.Server | null): Promise<void> {
   if (!server) return Promise.resolve();
   return new Promise((r) => {
     server.close(() => r());
-    if ('closeAllConnections' in server) server.closeAllConnections();
+    if (server instanceof http.Server || server instanceof https.Server) server.closeAllConnections();
   });
 }
 

@@ -20,6 +20,9 @@ function isHubUrl(s: string): boolean {
   }
 }
 
+/** one or more PEM certificates and nothing else */
+const PEM_CERTS = /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
+
 const Port = z.int().check(z.gte(0), z.lte(65535));
 
 /** The boot launcher's A/B slots (firmware/boot/, docs/firmware.md#ab-slots-health-check-and-rollback). */
@@ -45,6 +48,11 @@ export const ProvisionedConfig = z.strictObject({
   hubUrl: z._default(z.string().check(z.refine(isHubUrl, 'must be an mqtt://, mqtts://, ws:// or wss:// URL with a host')), 'mqtt://127.0.0.1:1883'),
   /** the device's login on the broker; absent: anonymous */
   credentials: z.optional(z.strictObject({ username: z.string().check(z.minLength(1)), token: z.string().check(z.minLength(1)) })),
+  /**
+   * Issue 10: the certificate(s) the hub's TLS certificate must chain to (mqtts://, wss://), PEM;
+   * given, only these are trusted; absent: Node's built-in CA list. Verification is never off.
+   */
+  ca: z.optional(z.string().check(z.regex(PEM_CERTS, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)'))),
   /** the local screen server */
   ui: z.prefault(z.strictObject({ host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'), port: z._default(Port, 8080) }), {}),
   log: z.prefault(

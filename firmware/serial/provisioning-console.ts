@@ -203,7 +203,8 @@ function knownPath(path: string): void {
 }
 
 function text(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  // a multi-line value (the PEM `ca`) as a JSON string, so every reply line stays one line
+  return typeof v === 'string' && !/[\r\n]/.test(v) ? v : JSON.stringify(v);
 }
 
 /** `key = value` lines, one per leaf, in the config's own order. */

@@ -3,8 +3,9 @@
  *
  * `omstil provision DEVICE [--out FILE]` issues the device its own token through the running
  * hub's admin API (a device provisioned before gets a new one: the old one stops working) and
- * writes the device's provisioning fragment: `deviceId`, `kind`, `hubUrl` and
- * `credentials: {username, token}`, the fields of the device config
+ * writes the device's provisioning fragment: `deviceId`, `kind`, `hubUrl`,
+ * `credentials: {username, token}` and, when known, `ca` (the PEM certificate(s) the device
+ * verifies the hub's TLS certificate by: `--ca FILE`, else the one the hub offers), the fields of the device config
  * (firmware/config/device-config.ts) that identify it. With --out it goes to FILE (mode 0600,
  * written whole or not at all), else to stdout; the hub shows the token this once.
  *
@@ -15,7 +16,7 @@
  * external broker); 2 a usage error, the admin token could not be read, the hub could not be
  * reached, or --out could not be written.
  */
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { adminApiBase, readAdminToken } from './admin-client.js';
@@ -30,6 +31,7 @@ interface ProvisionOptions extends ApiOptions {
   out?: string;
   force?: boolean;
   mqttUrl?: string;
+  ca?: string;
 }
 
 /** What POST /api/v1/devices/:id/credentials answers. */
@@ -38,8 +40,10 @@ interface Issued {
   kind: 'phone' | 'kiosk';
   token: string;
   issuedAt: string;
-  /** the hub's broker as the hub sees it */
+  /** the hub's broker as the hub sees it (mqtts:// when it has TLS) */
   mqttUrl: string;
+  /** issue 10: PEM certificate(s) to verify the hub by, when the hub's chain holds one */
+  ca?: string;
 }
 
 type ApiAnswer<T> = { ok: true; status: number; body: T } | { ok: false; exit: number };
@@ -60,6 +64,7 @@ export function registerProvisionCommands(program: Command): void {
     .option('-o, --out <file>', 'write the fragment to this file (mode 0600) instead of stdout')
     .option('--force', 'replace --out when it exists')
     .option('--mqtt-url <url>', 'the hub\'s broker as the device reaches it, e.g. mqtts://hub.kommune.dk:8883 (default: the URL the hub listens on)')
+    .option('--ca <file>', 'PEM certificate(s) the device verifies the hub\'s TLS certificate by, e.g. the municipality\'s root CA (default: the one the hub offers, if any)')
     .addHelpText(
       'after',
       '\nThe token is shown this once and stored nowhere (the hub keeps only its hash): install the fragment on the device\n' +
@@ -83,6 +88,22 @@ async function provision(deviceId: string, o: ProvisionOptions): Promise<number>
   if (o.mqttUrl !== undefined && !isHubUrl(o.mqttUrl)) {
     say(`--mqtt-url: must be an mqtt://, mqtts://, ws:// or wss:// URL with a host, got "${o.mqttUrl}"`);
     return 2;
+  }
+  let ca: string | undefined;
+  if (o.ca !== undefined) {
+    try {
+      ca = readFileSync(o.ca, 'utf8');
+    } catch (err) {
+      say(`--ca: cannot read ${o.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return 2;
+    }
+    // only the certificates: bundles often carry comments around them, which the device config refuses
+    const pems = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    if (!pems) {
+      say(`--ca: ${o.ca} holds no PEM certificate`);
+      return 2;
+    }
+    ca = pems.join('\n') + '\n';
   }
   // the file is made (0600) before the token is issued: a token that cannot be written is never issued
   let out: { file: string; tmp: string; fd: number } | null = null;
@@ -113,7 +134,8 @@ async function provision(deviceId: string, o: ProvisionOptions): Promise<number>
   const issued = answer.body;
   const hubUrl = o.mqttUrl ?? issued.mqttUrl;
   // the device config's own fields (firmware/config/device-config.ts): merged into its file, or set on its console
-  const fragment = { deviceId: issued.deviceId, kind: issued.kind, hubUrl, credentials: { username: issued.deviceId, token: issued.token } };
+  ca ??= issued.ca;
+  const fragment = { deviceId: issued.deviceId, kind: issued.kind, hubUrl, credentials: { username: issued.deviceId, token: issued.token }, ...(ca ? { ca } : {}) };
   const json = JSON.stringify(fragment, null, 2) + '\n';
   if (out) {
     try {
@@ -131,6 +153,7 @@ async function provision(deviceId: string, o: ProvisionOptions): Promise<number>
     process.stdout.write(json);
     say(`issued ${deviceId} (${issued.kind}) a token at ${issued.issuedAt}; the token is shown this once`);
   }
+  if (!ca && /^(mqtts|wss):/.test(hubUrl)) say(`no ca in the fragment: the device trusts only Node's built-in CA list; pass --ca with the CA that issued the hub's certificate`);
   if (!o.mqttUrl && isLoopback(hubUrl)) say(`hubUrl ${hubUrl} is the hub's own machine: pass --mqtt-url with the address devices reach the hub at`);
   return 0;
 }

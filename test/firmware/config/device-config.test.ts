@@ -199,4 +199,16 @@ t('saveDeviceConfig: when writing fails the old file stays whole', async () => {
   rmSync(`${f}.tmp`, { recursive: true });
 });
 
+t('issue 10: ca takes PEM certificates only (one or a chain), and names the field otherwise', () => {
+  const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+  const one = pem('MIIBszCCAVmgAwIBAgIUQk9v\nZ3VzIGNlcnRpZmljYXRl');
+  assert.is(parsed({ deviceId: 'phone-anna', ca: one }).ca, one);
+  assert.ok(parseDeviceConfig({ deviceId: 'phone-anna', ca: one + pem('QW5vdGhlcg==') }).ok, 'a chain');
+  for (const bad of ['', 'not a certificate', `# root\n${one}`, pem('MIIB').replace('CERTIFICATE', 'PRIVATE KEY')]) {
+    const r = parseDeviceConfig({ deviceId: 'phone-anna', ca: bad });
+    assert.not.ok(r.ok, JSON.stringify(bad));
+    assert.equal(!r.ok && r.errors.map((e) => e.path), ['ca']);
+  }
+});
+
 t.run();

@@ -50,14 +50,14 @@ function config(raw: Record<string, unknown> = {}): ProvisionedConfig {
 const status: ConsoleStatus = { connected: true, since: '2026-11-23T09:00:00+01:00', firmware: '0.1.0', lastError: null };
 
 let tmp = '';
-function setup(opts: { file?: string; status?: ConsoleStatus } = {}) {
+function setup(opts: { file?: string; status?: ConsoleStatus; config?: ProvisionedConfig } = {}) {
   const [device, it] = memoryLinkPair();
   const reboots: string[] = [];
   const file = opts.file ?? path.join(tmp, `device-${Math.random().toString(36).slice(2)}.json`);
   const con = new ProvisioningConsole({
     link: device,
     file,
-    config: config({ credentials: { username: 'phone-anna', token: 's3cret-token' } }),
+    config: opts.config ?? config({ credentials: { username: 'phone-anna', token: 's3cret-token' } }),
     status: () => opts.status ?? status,
     reboot: () => void reboots.push('reboot'),
     maxLine: 64,
@@ -233,6 +233,17 @@ t('stop() removes the listener: nothing more is answered', async () => {
   await h.raw('help\n');
   await sleep(30);
   assert.is(h.text, '');
+});
+
+t('issue 10: the PEM ca shows on one line (a JSON string), so every reply stays one line per field', async () => {
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
+  const { con, h } = setup({ config: config({ ca }) });
+  await h.prompt();
+  const show = await h.cmd('show');
+  assert.ok(show.includes(`ca = ${JSON.stringify(ca)}`), show.join('\n'));
+  assert.not.ok(show.includes('-----END CERTIFICATE-----'), 'no line of the PEM on its own');
+  assert.equal(await h.cmd('get ca'), [`ca = ${JSON.stringify(ca)}`, 'OK']);
+  await con.stop();
 });
 
 t.run();
