@@ -3,10 +3,13 @@
  * real life): runs the simulated fleet with the real firmware core and, on command, presses
  * divert/undivert on one phone and reports when the target's phone and every kiosk show it.
  * Times are wall-clock (performance.timeOrigin + now), comparable across processes here.
+ * argv: the hub's MQTT URL, the demo options (JSON), a file with each device's token (issue 10).
  */
 import { Directory } from '../broker/directory/directory.js';
 import { silentLogger, systemClock } from '../protocol/index.js';
 import { demoDirectory, type DemoOptions } from '../simulator/demo/demo-directory.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { loginsFor, type FleetTokens } from '../simulator/fleet-credentials.js';
 import { SimFleet } from '../simulator/sim-fleet.js';
 
 export type FarmCommand = { t: 'press'; round: number; from: string; to: string; undivert: boolean } | { t: 'stop' };
@@ -18,9 +21,12 @@ const wall = () => performance.timeOrigin + performance.now();
 const send = (m: FarmReply) => process.send!(m);
 
 async function main(): Promise<void> {
-  const [mqttUrl, demoJson] = process.argv.slice(2) as [string, string];
+  const [mqttUrl, demoJson, tokensFile] = process.argv.slice(2) as [string, string, string];
   const directory = Directory.parse(demoDirectory(JSON.parse(demoJson) as DemoOptions));
-  const fleet = new SimFleet({ directory, mqttUrl, clock: systemClock, logger: silentLogger, connectConcurrency: 100 });
+  // issue 10: each device's token, from the file the hub's side wrote (mode 0600), read once and deleted
+  const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as FleetTokens;
+  rmSync(tokensFile, { force: true });
+  const fleet = new SimFleet({ directory, mqttUrl, clock: systemClock, logger: silentLogger, connectConcurrency: 100, deviceMqttOptions: loginsFor(tokens) });
   await fleet.start();
   const kiosks = fleet.kiosks;
   send({ t: 'ready', devices: fleet.cores.size });

@@ -4,7 +4,7 @@
  * The hub and broker run here; the devices run in a second process.
  */
 import { fork } from 'node:child_process';
-import { rmSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { Directory } from '../broker/directory/directory.js';
 import { startHubService } from '../broker/main.js';
 import { silentLogger } from '../protocol/index.js';
 import { demoDirectory } from '../simulator/demo/demo-directory.js';
+import { issueFleetTokens } from '../simulator/fleet-credentials.js';
+import { fleetDevices } from '../simulator/sim-fleet.js';
 import { SimulatedPbx } from '../simulator/simulated-pbx.js';
 import type { FarmCommand, FarmReply } from './device-farm.js';
 
@@ -41,7 +43,10 @@ export async function benchDivert(opts: { peoplePerDept: number; kiosks: number;
   const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: null, apiPort: null, dataDir, logLevel: 'silent' } });
   const hub = await startHubService(config, { logger: silentLogger, pbx, directory });
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const farm = fork(path.join(here, 'device-farm.ts'), [hub.mqttUrl, JSON.stringify(demo)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // issue 10: each device its own token; handed to the farm in a file only this user can read (not argv, which `ps` shows)
+  const tokensFile = path.join(dataDir, 'farm-tokens.json');
+  writeFileSync(tokensFile, JSON.stringify(issueFleetTokens(hub.credentials!, fleetDevices(directory).map((d) => d.id))), { mode: 0o600 });
+  const farm = fork(path.join(here, 'device-farm.ts'), [hub.mqttUrl, JSON.stringify(demo), tokensFile], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // replies arrive in order; one listener each for messages and exit
   const inbox: FarmReply[] = [];
   let waiting: { resolve: (m: FarmReply) => void; reject: (e: Error) => void } | null = null;

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { buildImage } from '../firmware/image/image-format.js';
 import { readPrivateKey, writeKeyPair } from '../firmware/image/image-keys.js';
 import { silentLogger, systemClock } from '../protocol/index.js';
 import { demoDirectory, type DemoOptions } from '../simulator/demo/demo-directory.js';
+import { issueFleetTokens, loginsFor, type FleetTokens } from '../simulator/fleet-credentials.js';
 
 type FarmReply = { t: 'ready'; devices: number; ms: number } | { t: 'error'; message: string } | { t: 'cpu'; s: number };
 
@@ -55,7 +56,10 @@ export async function benchOta(opts: { chunkQos?: 0 | 1; concurrency?: number; d
   const config = loadConfig({ env: {}, overrides: { mqttPort: 0, wsPort: null, apiPort: 0, dataDir: path.join(work, 'hub'), logLevel: 'silent', otaPublicKey: keyDir, sync: 'normal' } });
   const hub = await startHubService(config, { logger: silentLogger, directory, ota: { ...(opts.chunkQos !== undefined ? { chunkQos: opts.chunkQos } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) } });
   const here = fileURLToPath(import.meta.url);
-  const farm = fork(here, ['--farm', hub.mqttUrl, JSON.stringify(demo), keyDir, path.join(work, 'devices')], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // issue 10: each device its own token, handed over in a file only this user can read (not argv, which `ps` shows)
+  const tokensFile = path.join(work, 'farm-tokens.json');
+  writeFileSync(tokensFile, JSON.stringify(issueFleetTokens(hub.credentials!, directory.data.devices.map((d) => d.id))), { mode: 0o600 });
+  const farm = fork(here, ['--farm', hub.mqttUrl, JSON.stringify(demo), keyDir, path.join(work, 'devices'), tokensFile], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     opts.progress?.(`starting ${directory.devices.size} devices with A/B slots…`);
     const ready = await new Promise<FarmReply>((resolve, reject) => {
@@ -124,13 +128,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The device process: a SimFleet with OTA and real slots. */
 async function farmMain(): Promise<void> {
-  const [mqttUrl, demoJson, keyDir, bootDir] = process.argv.slice(3) as [string, string, string, string];
+  const [mqttUrl, demoJson, keyDir, bootDir, tokensFile] = process.argv.slice(3) as [string, string, string, string, string];
   const send = (m: FarmReply) => process.send!(m);
   try {
     const { SimFleet } = await import('../simulator/sim-fleet.js');
     const directory = Directory.parse(demoDirectory(JSON.parse(demoJson) as DemoOptions));
     const publicKey = createPublicKey(readFileSync(path.join(keyDir, 'omstil-signing.pub'), 'utf8'));
+    const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as FleetTokens;
+    rmSync(tokensFile, { force: true });
     const fleet = new SimFleet({
+      deviceMqttOptions: loginsFor(tokens),
       directory,
       mqttUrl,
       clock: systemClock,

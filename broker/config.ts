@@ -75,13 +75,14 @@ export const Config = z.strictObject({
   /** let clients that are not devices read public topics (e.g. mosquitto_sub) */
   allowObservers: z.boolean().default(true),
   /**
-   * Issue 10, per-device credentials (`omstil provision DEVICE`): 'required' refuses every device
-   * without its own token: set it in production. 'when-provisioned' (the default for now)
-   * refuses a device with a credential that does not give it, and a revoked one, but lets a
-   * device that was never provisioned in by its client id alone, as before; the default
-   * becomes 'required' once the simulator (`omstil up`, `omstil sim`) and the tests carry tokens.
+   * Issue 10, per-device credentials (`omstil provision DEVICE`): 'required' (the default)
+   * refuses every device without its own token; the simulated devices of `omstil up` and
+   * `omstil sim` are issued one each (docs/provisioning.md). 'when-provisioned' refuses a device
+   * with a credential that does not give it, and a revoked one, but lets a device that was
+   * never provisioned in by its client id alone: only for a fleet being moved over device by
+   * device, never left on.
    */
-  deviceAuth: z.enum(['required', 'when-provisioned']).default('when-provisioned'),
+  deviceAuth: z.enum(['required', 'when-provisioned']).default('required'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** OTA (issue 8): the firmware images' public key, omstil-signing.pub or its folder; null: the hub starts no rollout */
   otaPublicKey: z.string().min(1).nullable().default(null),

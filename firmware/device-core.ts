@@ -44,6 +44,12 @@ export interface DeviceCoreOptions {
   mqttOptions?: Partial<IClientOptions>;
   /** reconnect delays (exponential with full jitter); default 1 s … 30 s */
   reconnect?: { minMs: number; maxMs: number };
+  /**
+   * Issue 10: delays after the broker refused the login (a CONNACK with a return code: wrong or
+   * revoked token, unknown device); exponential with full jitter, default 1 min … 10 min. See
+   * `reconnectOnConnackError` in start().
+   */
+  refusedRetry?: { minMs: number; maxMs: number };
   /** 0 ≤ random() < 1, for the jitter (tests fix it) */
   random?: () => number;
   /** the firmware version this device runs and reports (its boot slot's manifest); default FIRMWARE_VERSION */
@@ -91,6 +97,9 @@ export class DeviceCore {
   private seq = 0;
   private readonly log: Logger;
   private readonly backoff: Backoff;
+  /** issue 10: the backoff after a refused login, and the delay it chose for the close that follows */
+  private readonly refusedBackoff: Backoff;
+  private refusedDelay: number | null = null;
   private link: LinkStatus;
   private readonly extensions: CoreExtension[] = [];
 
@@ -98,6 +107,7 @@ export class DeviceCore {
     this.mirror = new StateMirror(opts.deviceId, opts.kind);
     this.log = opts.logger;
     this.backoff = new Backoff({ minMs: opts.reconnect?.minMs ?? 1000, maxMs: opts.reconnect?.maxMs ?? 30_000, ...(opts.random ? { random: opts.random } : {}) });
+    this.refusedBackoff = new Backoff({ minMs: opts.refusedRetry?.minMs ?? 60_000, maxMs: opts.refusedRetry?.maxMs ?? 600_000, ...(opts.random ? { random: opts.random } : {}) });
     this.link = { connected: false, since: opts.clock.now().toISOString(), reconnects: -1, resyncs: 0, lastMessageAt: null, lastError: null, nextAttemptMs: null };
   }
 
@@ -166,6 +176,15 @@ export class DeviceCore {
       resubscribe: false, // the core re-subscribes from its config on every connect
       reconnectPeriod: this.backoff.next(),
       connectTimeout: 10_000,
+      // Issue 10: MQTT.js gives up for good after a refused CONNACK unless told otherwise. A device
+      // runs unattended for months, and a refusal can pass without anyone touching it (a hub
+      // restored from a backup or started with a directory that lacks it until it is imported
+      // again; a broker restarting), so it keeps trying; but a revoked or wrong token is refused
+      // every time, so those retries take their own slow backoff (refusedRetry: 1 min growing to
+      // 10 min, jittered), never the 1 s … 30 s of a lost link: a lost or revoked device costs
+      // the hub one refused login every few minutes, and a fleet refused together does not come
+      // back in the same second.
+      reconnectOnConnackError: true,
       ...this.opts.mqttOptions,
       will: { topic: buildTopic({ kind: 'device-status', deviceId }), payload: Buffer.from(status(false)), qos: 1, retain: true },
     });
@@ -185,6 +204,8 @@ export class DeviceCore {
     });
     client.on('connect', () => {
       this.backoff.reset();
+      this.refusedBackoff.reset();
+      this.refusedDelay = null;
       this.link = { ...this.link, connected: true, since: clock.now().toISOString(), reconnects: this.link.reconnects + 1, nextAttemptMs: null };
       // the next loss starts from the shortest delay: the close handler takes it (taking one here skipped it)
       client.publish(buildTopic({ kind: 'device-status', deviceId }), status(true), { qos: 1, retain: true });
@@ -200,7 +221,9 @@ export class DeviceCore {
     });
     // before MQTT.js's own 'close' listener, which schedules the next attempt with reconnectPeriod
     client.prependListener('close', () => {
-      const delay = this.backoff.next();
+      // after a refused login the error handler has already chosen the (slow) delay
+      const delay = this.refusedDelay ?? this.backoff.next();
+      this.refusedDelay = null;
       client.options.reconnectPeriod = delay;
       if (this.link.connected) this.log.warn('connection to the hub lost', { url: this.opts.mqttUrl });
       this.link = { ...this.link, ...(this.link.connected ? { connected: false, since: clock.now().toISOString() } : {}), nextAttemptMs: delay };
@@ -208,6 +231,16 @@ export class DeviceCore {
     });
     client.on('error', (err) => {
       this.link = { ...this.link, lastError: err.message };
+      if (isRefusal(err)) {
+        // MQTT.js schedules the retry right after this handler, with the period set here
+        const delay = this.refusedBackoff.next();
+        this.refusedDelay = delay;
+        client.options.reconnectPeriod = delay;
+        this.link = { ...this.link, nextAttemptMs: delay };
+        this.log.warn('the hub refused the login: check the device\'s credentials (omstil provision)', { err: err.message, retryMs: delay });
+        this.emit();
+        return;
+      }
       this.log.warn('mqtt error', { err: err.message });
     });
     if (!wait) return;
@@ -377,4 +410,10 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
   }
   return f.length === t.length;
+}
+
+/** A CONNACK that refused the connection (MQTT.js: "Connection refused: …" with the return code). */
+function isRefusal(err: Error): boolean {
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === 'number' && code > 0 && err.message.startsWith('Connection refused');
 }

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import type { Directory } from '../broker/directory/directory.js';
 import { LocalBridge } from '../firmware/local-bridge.js';
 import { systemClock, type Clock, type Logger } from '../protocol/index.js';
-import { SimFleet, type SimFleetOta } from './sim-fleet.js';
+import type { DeviceMqttOptions } from './fleet-credentials.js';
+import { fleetDevices, SimFleet, type SimFleetOta } from './sim-fleet.js';
 import type { SimulatedPbx } from './simulated-pbx.js';
 
 export interface Simulation {
@@ -37,14 +38,21 @@ export async function startSimulation(opts: {
   onProgress?: (e: { state: 'connecting'; done: number; total: number }) => void;
   /** devices with A/B slots that take updates over the air (`omstil ota`) */
   ota?: SimFleetOta;
+  /**
+   * Issue 10: the devices' logins, given the ids of the devices the fleet runs (simulator/fleet-credentials.ts:
+   * issued in-process by `omstil up`, over the admin API by `omstil sim`); absent: no credentials
+   */
+  logins?: (deviceIds: string[]) => DeviceMqttOptions | Promise<DeviceMqttOptions>;
 }): Promise<Simulation> {
+  const pick = { ...(opts.phones != null ? { phones: opts.phones } : {}), ...(opts.kiosks != null ? { kiosks: opts.kiosks } : {}) };
+  const deviceMqttOptions = opts.logins ? await opts.logins(fleetDevices(opts.directory, pick).map((d) => d.id)) : undefined;
   const fleet = new SimFleet({
     directory: opts.directory,
     mqttUrl: opts.mqttUrl,
     clock: opts.clock ?? systemClock,
     logger: opts.logger.child('sim'),
-    ...(opts.phones != null ? { phones: opts.phones } : {}),
-    ...(opts.kiosks != null ? { kiosks: opts.kiosks } : {}),
+    ...pick,
+    ...(deviceMqttOptions ? { deviceMqttOptions } : {}),
     ...(opts.pbx ? { pbx: opts.pbx } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.ota ? { ota: opts.ota } : {}),

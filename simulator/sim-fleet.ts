@@ -7,7 +7,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
-import type { Directory } from '../broker/directory/directory.js';
+import type { IClientOptions } from 'mqtt';
+import type { Device, Directory } from '../broker/directory/directory.js';
 import { nodeBootFs } from '../firmware/boot/boot-fs.js';
 import { DeviceCore } from '../firmware/device-core.js';
 import { FileOtaStaging } from '../firmware/ota/chunk-store.js';
@@ -52,6 +53,25 @@ export interface SimFleetOptions {
   onProgress?: (e: { state: 'connecting'; done: number; total: number }) => void;
   /** slotted devices with an OTA client each (see SimFleetOta) */
   ota?: SimFleetOta;
+  /**
+   * Issue 10: MQTT options for one device's core, e.g. its login `{username, password}` from
+   * `simulator/fleet-credentials.ts`; applied to every core the fleet makes (with `ota`, every
+   * core a device boots). Undefined for a device: it connects without credentials.
+   */
+  deviceMqttOptions?: (deviceId: string) => Partial<IClientOptions> | undefined;
+}
+
+/**
+ * The devices a fleet with these options runs: the directory's first `phones` phones, then its
+ * first `kiosks` kiosks (or exactly `only`). Whoever issues the fleet's tokens beforehand
+ * (`simulator/fleet-credentials.ts`) asks the same list.
+ */
+export function fleetDevices(directory: Directory, opts: Pick<SimFleetOptions, 'phones' | 'kiosks' | 'only'> = {}): Device[] {
+  const only = opts.only;
+  const all = [...directory.devices.values()].filter((d) => !only || only.includes(d.id));
+  const phones = all.filter((d) => d.kind === 'phone').slice(0, opts.phones ?? Infinity);
+  const kiosks = all.filter((d) => d.kind === 'kiosk').slice(0, opts.kiosks ?? Infinity);
+  return [...phones, ...kiosks];
 }
 
 export class SimFleet {
@@ -83,13 +103,12 @@ export class SimFleet {
 
   async start(): Promise<void> {
     const { directory, logger } = this.opts;
-    const only = this.opts.only;
-    const all = [...directory.devices.values()].filter((d) => !only || only.includes(d.id));
-    const phones = all.filter((d) => d.kind === 'phone').slice(0, this.opts.phones ?? Infinity);
-    const kiosks = all.filter((d) => d.kind === 'kiosk').slice(0, this.opts.kiosks ?? Infinity);
-    for (const dev of [...phones, ...kiosks]) {
+    for (const dev of fleetDevices(directory, this.opts)) {
       if (this.opts.ota) this.addSlotted(dev.id, dev.kind, this.opts.ota);
-      else this.cores.set(dev.id, new DeviceCore({ deviceId: dev.id, kind: dev.kind, mqttUrl: this.opts.mqttUrl, clock: this.opts.clock, logger: logger.child(dev.id) }));
+      else {
+        const mqttOptions = this.opts.deviceMqttOptions?.(dev.id);
+        this.cores.set(dev.id, new DeviceCore({ deviceId: dev.id, kind: dev.kind, mqttUrl: this.opts.mqttUrl, clock: this.opts.clock, logger: logger.child(dev.id), ...(mqttOptions ? { mqttOptions } : {}) }));
+      }
       const person = dev.person ? directory.people.get(dev.person) : undefined;
       if (person && this.opts.pbx) {
         this.answered.set(dev.id, []);
@@ -125,6 +144,7 @@ export class SimFleet {
     const { clock, logger, mqttUrl } = this.opts;
     const log = logger.child(deviceId);
     const home = path.join(ota.bootDir, deviceId);
+    const deviceMqttOptions = this.opts.deviceMqttOptions;
     const device = new SlottedDevice({
       deviceId,
       kind,
@@ -138,6 +158,8 @@ export class SimFleet {
       ...(ota.healthTimeoutMs !== undefined ? { healthTimeoutMs: ota.healthTimeoutMs } : {}),
       ...(ota.faults ? { faults: ota.faults } : {}),
       ...(ota.durable === false ? { fs: { ...nodeBootFs, fsync: () => {} } } : {}),
+      // issue 10: asked at every boot, so a token issued anew meanwhile is the one a reboot uses
+      ...(deviceMqttOptions ? { mqttOptions: () => deviceMqttOptions(deviceId) } : {}),
     });
     device.onCore((core) => {
       this.cores.set(deviceId, core);

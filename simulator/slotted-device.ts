@@ -6,6 +6,7 @@
  * The slots' files are not run: the simulated firmware is the core of this process.
  */
 import type { KeyObject } from 'node:crypto';
+import type { IClientOptions } from 'mqtt';
 import { BootSlots, type BootChoice, type BootReport } from '../firmware/boot/boot-slots.js';
 import type { BootFs } from '../firmware/boot/boot-fs.js';
 import { createSlotInstaller } from '../firmware/boot/file-installer.js';
@@ -34,6 +35,11 @@ export interface SlottedDeviceOptions {
   /** trial boots before a boot-loop rollback (BootSlots) */
   maxTries?: number;
   coreOptions?: Partial<Omit<DeviceCoreOptions, 'deviceId' | 'kind' | 'mqttUrl' | 'clock' | 'logger' | 'fwVersion'>>;
+  /**
+   * Issue 10: the device's MQTT options (its login), asked afresh for every core it boots, as a
+   * real device reads its config file at every boot; over `coreOptions.mqttOptions`.
+   */
+  mqttOptions?: () => Partial<IClientOptions> | undefined;
   faults?: {
     /** a firmware version that never comes up: its core is not started, so its health check times out */
     bootFails?: (version: string) => boolean;
@@ -84,7 +90,9 @@ export class SlottedDevice {
     const log = opts.logger;
     log.info('booted', { slot: choice.slot, version: choice.version, trial: choice.trial, tries: choice.tries });
     this.emit({ state: 'booted', version: choice.version, slot: choice.slot, trial: choice.trial });
-    const core = new DeviceCore({ ...opts.coreOptions, deviceId: opts.deviceId, kind: opts.kind, mqttUrl: opts.mqttUrl, clock: opts.clock, logger: log.child('core'), fwVersion: choice.version });
+    const login = opts.mqttOptions?.();
+    const mqttOptions = login || opts.coreOptions?.mqttOptions ? { ...opts.coreOptions?.mqttOptions, ...login } : undefined;
+    const core = new DeviceCore({ ...opts.coreOptions, ...(mqttOptions ? { mqttOptions } : {}), deviceId: opts.deviceId, kind: opts.kind, mqttUrl: opts.mqttUrl, clock: opts.clock, logger: log.child('core'), fwVersion: choice.version });
     this.core = core;
     for (const l of this.coreListeners) l(core);
     if (choice.trial) this.gate(core, choice);

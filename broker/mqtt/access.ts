@@ -6,7 +6,7 @@
  * Identity (issue 10): a device connects with its directory id as client id and, once it
  * has been provisioned (`omstil provision DEVICE`), with username = its device id and
  * password = its own token. A revoked device is refused; a device without a credential is
- * refused under `deviceAuth: 'required'` and let in by client id alone under
+ * refused under `deviceAuth: 'required'` (the default) and let in by client id alone under
  * `'when-provisioned'` (the transition). Clients that are not devices connect as read-only
  * observers of public topics (when allowed), e.g. `mosquitto_sub`.
  */
@@ -22,9 +22,10 @@ export type Principal =
   | { role: 'observer' };
 
 /**
- * Issue 10: whether a device must have a credential. 'required': every device needs its own
- * token (production). 'when-provisioned': a device with a credential must use it; one without
- * connects by client id alone, as before issue 10 (the simulator and tests, until they carry tokens).
+ * Issue 10: whether a device must have a credential. 'required' (the default): every device
+ * needs its own token; the simulator and the tests carry one each (simulator/fleet-credentials.ts).
+ * 'when-provisioned': a device with a credential must use it; one without connects by client id
+ * alone, as before issue 10 (a fleet in transition, provisioned device by device).
  */
 export type DeviceAuth = 'required' | 'when-provisioned';
 
@@ -41,7 +42,7 @@ export interface AccessOptions {
   allowObservers: boolean;
   /** issue 10: the devices' credentials; absent: no device has one */
   credentials?: CredentialChecker;
-  /** issue 10: default 'when-provisioned' */
+  /** issue 10: default 'required' */
   deviceAuth?: DeviceAuth;
 }
 
@@ -72,7 +73,7 @@ export class AccessControl {
         case 'bad':
           return { ok: false, reason: username ? `device "${device.id}": wrong token` : `device "${device.id}" has a credential but gave none` };
         case 'none':
-          if ((this.opts.deviceAuth ?? 'when-provisioned') === 'required') return { ok: false, reason: `device "${device.id}" has no credential (deviceAuth is required): provision it with \`omstil provision ${device.id}\`` };
+          if ((this.opts.deviceAuth ?? 'required') === 'required') return { ok: false, reason: `device "${device.id}" has no credential (deviceAuth is required): provision it with \`omstil provision ${device.id}\`` };
           return { ok: true, principal };
       }
     }

@@ -10,6 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import type { Directory } from '../../broker/directory/directory.js';
 import type { Clock, Logger } from '../../protocol/index.js';
+import type { DeviceMqttOptions } from '../fleet-credentials.js';
 import { SlottedDevice } from '../slotted-device.js';
 import { SerialSim, type SerialPort } from './serial-sim.js';
 import type { BootloaderEvent } from './serial-bootloader.js';
@@ -34,9 +35,16 @@ export async function startSerialSimulation(opts: {
   logger: Logger;
   socat?: string;
   onEvent?: (deviceId: string, e: BootloaderEvent) => void;
+  /**
+   * Issue 10: the devices' logins, given the ids of the devices picked. The firmware flashed into
+   * a slot is not run (the simulated firmware is this process's core), so the login stands for the
+   * device's provisioned config file, which survives a flash: every core a device boots uses it.
+   */
+  logins?: (deviceIds: string[]) => DeviceMqttOptions | Promise<DeviceMqttOptions>;
 }): Promise<SerialSimulation> {
   const all = [...opts.directory.devices.values()];
   const picked = [...all.filter((d) => d.kind === 'phone'), ...all.filter((d) => d.kind === 'kiosk')].slice(0, opts.count);
+  const logins = opts.logins ? await opts.logins(picked.map((d) => d.id)) : undefined;
   const devices = new Map<string, SlottedDevice>();
   const log = opts.logger.child('serial');
   const sim = new SerialSim({
@@ -56,6 +64,7 @@ export async function startSerialSimulation(opts: {
         dir: path.join(dir, 'slots'),
         publicKey: opts.publicKey,
         bootVersion: SIM_BOOT_VERSION,
+        ...(logins ? { mqttOptions: () => logins(deviceId) } : {}),
       });
       devices.set(deviceId, device);
       return {

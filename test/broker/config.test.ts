@@ -42,7 +42,7 @@ t('defaults, with an empty environment', () => {
     pbxReconcileSeconds: 30,
     sync: 'full',
     allowObservers: true,
-    deviceAuth: 'when-provisioned',
+    deviceAuth: 'required',
     logLevel: 'info',
     otaPublicKey: null,
     simPhones: null,
@@ -103,7 +103,7 @@ t('every environment variable sets its key', () => {
       OMSTIL_PBX_SECRET: 'hemmelig',
       OMSTIL_PBX_RECONCILE_SECONDS: '10',
       OMSTIL_OTA_PUBLIC_KEY: '/etc/omstil/keys',
-      OMSTIL_DEVICE_AUTH: 'required',
+      OMSTIL_DEVICE_AUTH: 'when-provisioned',
       OMSTIL_MQTT_ADMIN: 'mosquitto-dynsec',
       OMSTIL_TLS_CERT: '/etc/omstil/tls/hub.crt',
       OMSTIL_TLS_KEY: '/etc/omstil/tls/hub.key',
@@ -123,7 +123,7 @@ t('every environment variable sets its key', () => {
     { host: '0.0.0.0', mqttPort: 0, wsPort: 9101, httpPort: 8181, apiPort: null, adminToken: 'a-long-enough-admin-token', mqttUrl: 'mqtts://broker.example:8883', mqttPassword: 'hemmeligt', dataDir: '/var/lib/omstil', directory: '/etc/omstil/directory.json', sync: 'normal', allowObservers: false, logLevel: 'debug' },
   );
   assert.is(c.otaPublicKey, '/etc/omstil/keys');
-  assert.is(c.deviceAuth, 'required');
+  assert.is(c.deviceAuth, 'when-provisioned', 'the environment over the default (required)');
   assert.equal(
     [c.mqttAdmin, c.tlsCert, c.tlsKey, c.mqttsPort, c.wssPort, c.plainListeners, c.store],
     ['mosquitto-dynsec', '/etc/omstil/tls/hub.crt', '/etc/omstil/tls/hub.key', 8884, null, false, 'postgres://omstil:pw@db.example:5432/omstil'],

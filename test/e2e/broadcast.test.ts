@@ -66,7 +66,7 @@ async function route(to: string, lang = 'da'): Promise<RouteAnswer> {
 async function device(deviceId: string, kind: 'phone' | 'kiosk'): Promise<{ client: MqttClient; mirror: StateMirror; lists: BroadcastList[] }> {
   const mirror = new StateMirror(deviceId, kind);
   const lists: BroadcastList[] = [];
-  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: deviceId, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: deviceId, reconnectPeriod: 0, ...sys.login(deviceId) });
   clients.push(client);
   client.on('message', (topic, payload) => {
     const t = parseTopic(topic);

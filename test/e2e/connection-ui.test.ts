@@ -17,6 +17,7 @@ import { demoDirectory } from '../../simulator/demo/demo-directory.js';
 import { defaultUiDir } from '../../simulator/main.js';
 import { SimFleet } from '../../simulator/sim-fleet.js';
 import { freePort, killHard, spawnCli } from '../support/hub-process.js';
+import { fleetLoginsFromHub } from '../support/fleet-tokens.js';
 import { tempDir } from '../support/system.js';
 import { launchChromium, screenshot } from '../support/ui.js';
 import { waitFor } from '../support/wait.js';
@@ -46,10 +47,12 @@ async function startBridge(): Promise<LocalBridge> {
 
 e2e.before(async () => {
   if (!existsSync(path.join(defaultUiDir(), 'omstil-ui.js'))) throw new Error(`${defaultUiDir()}/omstil-ui.js is missing: run \`npm run build\` (npm test does)`);
-  const port = await freePort();
-  hubArgs = ['hub', '--mqtt-port', String(port), '--no-ws-port', '--no-api-port', '--data-dir', dataDir, '--log-level', 'warn'];
+  const [port, apiPort] = [await freePort(), await freePort()];
+  hubArgs = ['hub', '--mqtt-port', String(port), '--no-ws-port', '--api-port', String(apiPort), '--data-dir', dataDir, '--log-level', 'warn'];
   hub = await spawnCli(hubArgs, /omstil hub is up/);
-  fleet = new SimFleet({ directory, mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('warn'), phones: 2, kiosks: 1 });
+  // issue 10: each device its own token, from the hub's admin API
+  const deviceMqttOptions = await fleetLoginsFromHub({ apiPort, dataDir, directory, pick: { phones: 2, kiosks: 1 } });
+  fleet = new SimFleet({ directory, mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('warn'), phones: 2, kiosks: 1, deviceMqttOptions });
   await fleet.start();
   for (const core of fleet.cores.values()) await waitFor(() => core.mirror.config && (core.mirror.kind === 'kiosk' || core.mirror.me), `${core.deviceId} to show its state`);
   bridgePort = await freePort();

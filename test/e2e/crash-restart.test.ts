@@ -10,6 +10,7 @@ import { memoryLogger, systemClock } from '../../protocol/index.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
 import { SimFleet } from '../../simulator/sim-fleet.js';
 import { freePort, killHard, spawnCli } from '../support/hub-process.js';
+import { fleetLoginsFromHub } from '../support/fleet-tokens.js';
 import { tempDir } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
 
@@ -28,13 +29,15 @@ crash.after(async () => {
 });
 
 crash('a diversion survives kill -9 of the hub and every device shows it again', async () => {
-  const port = await freePort();
-  const args = ['hub', '--mqtt-port', String(port), '--no-ws-port', '--no-api-port', '--data-dir', dataDir, '--log-level', 'warn'];
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const args = ['hub', '--mqtt-port', String(port), '--no-ws-port', '--api-port', String(apiPort), '--data-dir', dataDir, '--log-level', 'warn'];
   hubProc = await spawnCli(args, /omstil hub is up/);
   const mqttUrl = `mqtt://127.0.0.1:${port}`;
   const a = directory.data.people[0]!;
   const b = a.preferred[0]!;
-  fleet = new SimFleet({ directory, mqttUrl, clock: systemClock, logger: memoryLogger('warn'), phones: 2, kiosks: 1 });
+  // issue 10: each device its own token, from the hub's admin API (they outlive the kill: the store keeps them)
+  const deviceMqttOptions = await fleetLoginsFromHub({ apiPort, dataDir, directory, pick: { phones: 2, kiosks: 1 }, extra: ['kiosk-2'] });
+  fleet = new SimFleet({ directory, mqttUrl, clock: systemClock, logger: memoryLogger('warn'), phones: 2, kiosks: 1, deviceMqttOptions });
   await fleet.start();
   const phoneA = fleet.core(`phone-${a.id}`);
   const phoneB = fleet.core(`phone-${b}`);
@@ -59,7 +62,7 @@ crash('a diversion survives kill -9 of the hub and every device shows it again',
   await waitFor(() => phoneB.mirror.me?.incoming.some((i) => i.from === a.id), 'B to be told again');
 
   // a device that connects only now sees it too: the truth came from the database, not from memory
-  late = new SimFleet({ directory, mqttUrl, clock: systemClock, logger: memoryLogger('warn'), only: ['kiosk-2'] });
+  late = new SimFleet({ directory, mqttUrl, clock: systemClock, logger: memoryLogger('warn'), only: ['kiosk-2'], deviceMqttOptions });
   await late.start();
   const fresh = late.core('kiosk-2');
   const shown = await waitFor(() => fresh.mirror.people.get(a.id)?.diversion, 'a new kiosk to show the diversion');

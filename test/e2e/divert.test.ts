@@ -89,7 +89,7 @@ e2e('policy refusals reach the phone with their rule ids and change nothing', as
 
 /** A raw MQTT client posing as a device, for input no real firmware would send. */
 async function rawDevice(deviceId: string) {
-  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: deviceId, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: deviceId, reconnectPeriod: 0, ...sys.login(deviceId) });
   const replies: Response[] = [];
   client.on('message', (_t, p) => replies.push(JSON.parse(p.toString()) as Response));
   await client.subscribeAsync(buildTopic({ kind: 'device-res', deviceId }), { qos: 1 });
@@ -130,7 +130,7 @@ e2e('bad input gets an error reply naming the field and rule, changes nothing, a
 e2e('a request on another device\'s topic is refused by the broker and changes nothing', async () => {
   const rev = sys.hub.hub.record(A)!.rev;
   const other = sys.directory.data.devices.filter((d) => d.kind === 'phone' && !sys.fleet.cores.has(d.id))[1]!;
-  const intruder = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: other.id, reconnectPeriod: 0 });
+  const intruder = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: other.id, reconnectPeriod: 0, ...sys.login(other.id) });
   const closed = new Promise<void>((r) => intruder.once('close', () => r()));
   intruder.publish(buildTopic({ kind: 'device-req', deviceId: `phone-${A}` }), JSON.stringify({ id: 'x', op: 'divert', args: { target: B } }), { qos: 1 });
   await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the client (MQTT-3.3.5-2)

@@ -13,6 +13,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { ADMIN_API_PREFIX, type BridgeToScreen, type DeviceView } from '../../protocol/index.js';
 import { DEVICE_NODE_FLAGS } from '../../firmware/runtime/node-flags.js';
+import { fetchFleetTokens } from '../../simulator/fleet-credentials.js';
 import { freePort, killHard, ROOT, spawnCli } from '../support/hub-process.js';
 import { tempDir } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
@@ -68,8 +69,10 @@ e2e('the network pulled for 30 s: the device shows the loss, refuses requests, r
   hub = await spawnCli(hubArgs, /omstil hub is up/);
   const tokenFile = /bearer token in (\S+)/.exec(hub.stdout())?.[1];
   assert.ok(tokenFile, `the hub says where its admin token is:\n${hub.stdout()}`);
+  // issue 10: the device's own token through the admin API (what `omstil provision` does), in its config's credentials
+  const tokens = await fetchFleetTokens({ apiBase: `http://127.0.0.1:${apiPort}/api/v1`, adminToken: readFileSync(tokenFile, 'utf8').trim(), deviceIds: [DEVICE] });
 
-  const run = runFirmware({ deviceId: DEVICE, hubUrl: `mqtt://127.0.0.1:${mqttPort}`, ui: { port: uiPort }, log: { dir: path.join(dir, 'log') }, reconnect: { minMs: 500, maxMs: 5000 } });
+  const run = runFirmware({ deviceId: DEVICE, hubUrl: `mqtt://127.0.0.1:${mqttPort}`, credentials: { username: DEVICE, token: tokens[DEVICE] }, ui: { port: uiPort }, log: { dir: path.join(dir, 'log') }, reconnect: { minMs: 500, maxMs: 5000 } });
   fw = run.child;
   await waitFor(() => /"showing state"/.test(run.stderr()), 'the firmware to connect and show state', 10_000);
 

@@ -93,7 +93,8 @@ t('keys → image build → sim --serial → flash: progress events, exit 0, the
   };
 
   const sim = await spawnCli(
-    ['sim', '--serial', '1', '--baud', String(BAUD), '--key', keys, '--mqtt-url', `mqtt://127.0.0.1:${mqttPort}`, '--data-dir', path.join(dir, 'sim'), '--log-level', 'info'],
+    // issue 10: the device's token from the hub's admin API (the hub requires it), with the admin token the hub wrote
+    ['sim', '--serial', '1', '--baud', String(BAUD), '--key', keys, '--mqtt-url', `mqtt://127.0.0.1:${mqttPort}`, '--data-dir', path.join(dir, 'sim'), '--api', `http://127.0.0.1:${apiPort}`, '--token-file', path.join(hubDir, 'admin-token'), '--log-level', 'info'],
     /Press Ctrl\+C to stop/,
   );
   children.push(sim);

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceStatus, decodeJson, filters } from '../../protocol/index.js';
@@ -29,11 +29,12 @@ t('hub and sim in their own processes; birth, screens and Will', async () => {
   const data = JSON.parse(readFileSync(file, 'utf8')) as { devices: { id: string }[] };
   assert.is(data.devices.length, 15 * 2 + 1, 'the file lists every device');
 
-  const [mqttPort, httpPort] = [await freePort(), await freePort()];
-  const hub = await spawnCli(['hub', '--directory', file, '--mqtt-port', String(mqttPort), '--no-ws-port', '--no-api-port', '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], /omstil hub is up/);
+  const [mqttPort, httpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const hub = await spawnCli(['hub', '--directory', file, '--mqtt-port', String(mqttPort), '--no-ws-port', '--api-port', String(apiPort), '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], /omstil hub is up/);
   procs.push(hub);
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const sim = await spawnCli(['sim', '--directory', file, '--mqtt-url', mqttUrl, '--http-port', String(httpPort), '--phones', '3', '--kiosks', '1', '--log-level', 'warn'], /omstil sim is up: 3 phones, 1 kiosks/);
+  // issue 10: the hub requires each device's token; `omstil sim` gets them through the admin API with the admin token in the hub's data dir
+  const sim = await spawnCli(['sim', '--directory', file, '--mqtt-url', mqttUrl, '--http-port', String(httpPort), '--phones', '3', '--kiosks', '1', '--api', `http://127.0.0.1:${apiPort}`, '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], /omstil sim is up: 3 phones, 1 kiosks/);
   procs.push(sim);
 
   // every simulated device announced itself on its retained status topic (birth)
@@ -59,6 +60,13 @@ t('hub and sim in their own processes; birth, screens and Will', async () => {
   await killHard(sim.child);
   await waitFor(() => [...status.values()].every((online) => !online), 'every device marked offline by its Will', 10_000);
   await observer.endAsync(true);
+});
+
+t('issue 10: omstil sim without the admin token stops at once and says how to give it', async () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/cli/omstil.ts'), 'sim', '--mqtt-url', 'mqtt://127.0.0.1:1', '--phones', '1', '--kiosks', '0', '--data-dir', path.join(dir, 'no-such-hub')], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, OMSTIL_ADMIN_TOKEN: '' } });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /the simulated devices need tokens from the hub: cannot read the admin token in \S*no-such-hub\/admin-token/);
+  assert.match(r.stderr, /--no-provision/);
 });
 
 t.run();

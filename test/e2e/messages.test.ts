@@ -39,7 +39,8 @@ e2e.before(async () => {
   colleagueDevice = sys.directory.data.devices.find((d) => d.kind === 'phone' && !sys.fleet.cores.has(d.id) && sys.directory.people.get(d.person!)!.dept !== anna!.dept && sys.directory.staffOf(d.person!).length === 0)!.id;
   for (const core of sys.fleet.cores.values()) await waitFor(() => core.mirror.config && (core.mirror.kind === 'kiosk' || core.mirror.me), `${core.deviceId} to show its state`);
   for (const clientId of [colleagueDevice, 'kiosk-2', 'anonymous-observer']) {
-    listeners.set(clientId, await listenToEverything(sys.hub.mqttUrl, clientId));
+    // issue 10: the devices with their own tokens, the observer without
+    listeners.set(clientId, await listenToEverything(sys.hub.mqttUrl, clientId, clientId === 'anonymous-observer' ? undefined : sys.login(clientId)));
   }
 });
 e2e.after(async () => {

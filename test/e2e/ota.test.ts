@@ -22,7 +22,8 @@ import { readPrivateKey, readPublicKey, writeKeyPair } from '../../firmware/imag
 import { memoryLogger, systemClock } from '../../protocol/index.js';
 import type { FleetList } from '../../protocol/fleet.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
-import { SimFleet } from '../../simulator/sim-fleet.js';
+import { issueFleetCredentials } from '../../simulator/fleet-credentials.js';
+import { fleetDevices, SimFleet } from '../../simulator/sim-fleet.js';
 import { ROOT } from '../support/hub-process.js';
 import { tempDir } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
@@ -79,6 +80,8 @@ test.before(async () => {
     mqttUrl: hub.mqttUrl,
     clock: systemClock,
     logger,
+    // issue 10: each device its own token; every core a device boots after an update logs in with it
+    deviceMqttOptions: issueFleetCredentials(hub.credentials!, fleetDevices(directory).map((d) => d.id)),
     ota: {
       publicKey: readPublicKey(keyDir),
       bootDir: path.join(dir, 'devices'),

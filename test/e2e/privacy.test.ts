@@ -44,7 +44,8 @@ privacy('an absence reason reaches only the own phone and the leader\'s phone', 
 
   const received = new Map<string, { topic: string; text: string }[]>();
   const listen = async (clientId: string) => {
-    const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId, reconnectPeriod: 0 });
+    // issue 10: devices log in with their own tokens; the observer has none
+    const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId, reconnectPeriod: 0, ...(sys.directory.devices.has(clientId) ? sys.login(clientId) : {}) });
     clients.push(client);
     received.set(clientId, []);
     client.on('message', (topic, payload) => received.get(clientId)!.push({ topic, text: payload.toString() }));

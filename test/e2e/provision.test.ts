@@ -29,7 +29,7 @@ const cores: DeviceCore[] = [];
 const tokens: string[] = [];
 
 e2e.before(async () => {
-  // no simulated devices: they carry no tokens, and this hub lets no device in without one
+  // no simulated devices: this suite provisions its devices itself, through the CLI
   sys = await startSystem({ phones: 0, kiosks: 0, config: { deviceAuth: 'required' } });
   phone = sys.directory.data.devices.find((d) => d.kind === 'phone')!.id;
   kiosk = sys.directory.data.devices.find((d) => d.kind === 'kiosk')!.id;

@@ -15,7 +15,7 @@ import { Backoff } from '../../firmware/runtime/backoff.js';
 import { buildTopic, memoryLogger, systemClock, type DeviceConfig } from '../../protocol/index.js';
 import { own, person } from '../device-ui/fixtures.js';
 import { freePort } from '../support/hub-process.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const t = suite('firmware/device-core-runtime');
 
@@ -213,6 +213,51 @@ t('start({ wait: false }) returns at once when the hub is not there, and the dev
     await core.stop();
     await hub?.endAsync(true);
     await broker?.close();
+  }
+});
+
+t('issue 10: a refused login is retried, on its own slow backoff (a revoked token does not hammer the hub), and a refusal that passes is recovered from', async () => {
+  const port = await freePort();
+  const broker = await startBroker(port);
+  // the broker refuses the device's login until `accept` (a hub restored from a backup, a directory imported again)
+  let accept = false;
+  const attempts: number[] = [];
+  broker.aedes.authenticate = (client, username, password, done) => {
+    if (client.id !== 'phone-anna') return done(null, true);
+    attempts.push(Date.now());
+    if (accept && username === 'phone-anna' && password?.toString() === 'the-token') return done(null, true);
+    done(Object.assign(new Error('not authorized'), { returnCode: 5 }) as never, false);
+  };
+  const hub = await hubStandIn(port);
+  const mqttOptions = { username: 'phone-anna', password: 'the-token' };
+  // the defaults: after a refusal, the next attempt waits at least 30 s (1 min with full jitter, floor half of it)
+  const slow = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('silent'), mqttOptions, reconnect: { minMs: 50, maxMs: 100 } });
+  try {
+    await slow.start({ wait: false });
+    await waitFor(() => slow.linkStatus().lastError?.startsWith('Connection refused'), 'the refusal');
+    await waitFor(() => slow.linkStatus().nextAttemptMs !== null, 'the next attempt to be planned');
+    assert.ok(slow.linkStatus().nextAttemptMs! >= 30_000, `the first retry after a refusal waits ${slow.linkStatus().nextAttemptMs} ms, at least 30 s (not the lost link's 50-100 ms)`);
+    await sleep(600);
+    assert.is(attempts.length, 1, 'no second login within 600 ms although a lost link would retry every 50-100 ms');
+  } finally {
+    await slow.stop();
+  }
+  attempts.length = 0;
+  // tuned down: it keeps trying, each delay within the refused window, and gets in once the refusal has passed
+  const core = new DeviceCore({ deviceId: 'phone-anna', kind: 'phone', mqttUrl: `mqtt://127.0.0.1:${port}`, clock: systemClock, logger: memoryLogger('silent'), mqttOptions, reconnect: { minMs: 10, maxMs: 20 }, refusedRetry: { minMs: 200, maxMs: 400 } });
+  try {
+    await core.start({ wait: false });
+    await waitFor(() => attempts.length >= 3, 'three refused logins', 5000);
+    const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
+    assert.ok(gaps.every((g) => g >= 90), `refused logins ${gaps.join(', ')} ms apart: at least the refused backoff's floor (100 ms), not the lost link's 10-20 ms`);
+    assert.is(core.connected, false);
+    accept = true;
+    await waitFor(() => core.connected, 'the device to get in once the hub accepts it', 5000);
+    await waitFor(() => core.mirror.config?.rev === 1, 'its config');
+  } finally {
+    await core.stop();
+    await hub.endAsync(true);
+    await broker.close();
   }
 });
 

@@ -15,7 +15,7 @@ import { buildImage } from '../../firmware/image/image-format.js';
 import { packFiles } from '../../firmware/image/file-archive.js';
 import type { DeviceCore } from '../../firmware/device-core.js';
 import { buildTopic, filters, memoryLogger, systemClock } from '../../protocol/index.js';
-import { SlottedDevice, type SlottedDeviceEvent } from '../../simulator/slotted-device.js';
+import { SlottedDevice, type SlottedDeviceEvent, type SlottedDeviceOptions } from '../../simulator/slotted-device.js';
 import { scratchFolder } from '../support/files.js';
 import { freePort } from '../support/hub-process.js';
 import { waitFor } from '../support/wait.js';
@@ -25,12 +25,18 @@ const scratch = scratchFolder(t, 'omstil-slotted-');
 const keys = generateKeyPairSync('ed25519');
 
 let broker: { url: string; close(): Promise<void> };
+/** every login the broker saw: client id, username, password */
+const logins: { clientId: string; username: string | undefined; password: string | undefined }[] = [];
 let watcher: MqttClient;
 const statuses = new Map<string, { online: boolean; fw: string }>();
 
 t.before(async () => {
   const port = await freePort();
   const aedes = await Aedes.createBroker();
+  aedes.authenticate = (client, username, password, done) => {
+    logins.push({ clientId: client.id, username, password: password?.toString('utf8') });
+    done(null, true);
+  };
   const server = net.createServer(aedes.handle);
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   broker = {
@@ -63,7 +69,7 @@ function imageOf(version: string): Buffer {
   return buildImage({ payload, version, kind: 'phone', privateKey: keys.privateKey }).bytes;
 }
 
-function device(deviceId: string, faults?: { bootFails?: (v: string) => boolean }) {
+function device(deviceId: string, faults?: { bootFails?: (v: string) => boolean }, mqttOptions?: SlottedDeviceOptions['mqttOptions']) {
   const events: SlottedDeviceEvent[] = [];
   const dev = new SlottedDevice({
     deviceId,
@@ -77,6 +83,7 @@ function device(deviceId: string, faults?: { bootFails?: (v: string) => boolean 
     healthTimeoutMs: 1500,
     initialVersion: '1.0.0',
     ...(faults ? { faults } : {}),
+    ...(mqttOptions ? { mqttOptions } : {}),
   });
   dev.onEvent((e) => events.push(e));
   running.push(dev);
@@ -133,6 +140,25 @@ t('an image whose firmware never comes up: the health check times out, rolled ba
   assert.equal(
     events.map((e) => (e.state === 'booted' ? `booted ${e.version}${e.trial ? ' on trial' : ''}` : e.state)),
     ['booted 1.0.0', 'booted 2.0.0 on trial', 'rolled-back', 'booted 1.0.0'],
+  );
+  await dev.stop();
+});
+
+t('issue 10: every core the device boots logs in with the login mqttOptions gives at that boot', async () => {
+  let token = 'first-token';
+  const { dev } = device('phone-carl', undefined, () => ({ username: 'phone-carl', password: token }));
+  await dev.start();
+  await waitFor(() => dev.core?.connected, 'the first boot connected');
+  token = 'rotated-token';
+  assert.equal((await dev.installer.install(imageOf('1.1.0'))).ok, true);
+  await dev.installer.reboot();
+  await waitFor(() => dev.version() === '1.1.0' && dev.core?.connected, 'the new slot connected');
+  assert.equal(
+    logins.filter((l) => l.clientId === 'phone-carl').map((l) => [l.username, l.password]),
+    [
+      ['phone-carl', 'first-token'],
+      ['phone-carl', 'rotated-token'],
+    ],
   );
   await dev.stop();
 });

@@ -27,7 +27,8 @@ import { Directory, type DirectoryData } from '../../broker/directory/directory.
 import type { DeviceCore } from '../../firmware/device-core.js';
 import { memoryLogger, systemClock, type PersonOwn, type PersonPublic, type Response } from '../../protocol/index.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
-import { SimFleet } from '../../simulator/sim-fleet.js';
+import { fetchFleetTokens, loginsFor } from '../../simulator/fleet-credentials.js';
+import { fleetDevices, SimFleet } from '../../simulator/sim-fleet.js';
 import { freePort, killHard, spawnCli } from './hub-process.js';
 import { seededRandom } from './seeded-random.js';
 import { sleep } from './wait.js';
@@ -259,7 +260,10 @@ export async function runCrashStream(opts: CrashStreamOptions): Promise<CrashStr
   try {
     await startHub();
     progress(`hub up; starting ${opts.phones} phones`);
-    fleet = new SimFleet({ directory, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, clock: systemClock, logger: memoryLogger('error'), phones: opts.phones, ...(opts.kiosks !== undefined ? { kiosks: opts.kiosks } : {}) });
+    const pick = { phones: opts.phones, ...(opts.kiosks !== undefined ? { kiosks: opts.kiosks } : {}) };
+    // issue 10: the hub is another process: each device's token through its admin API, as `omstil sim` gets them
+    const tokens = await fetchFleetTokens({ apiBase: api, adminToken: token, deviceIds: fleetDevices(directory, pick).map((d) => d.id) });
+    fleet = new SimFleet({ directory, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, clock: systemClock, logger: memoryLogger('error'), ...pick, deviceMqttOptions: loginsFor(tokens) });
     await fleet.start();
     const phones = fleet.phones;
     const kiosks = fleet.kiosks;

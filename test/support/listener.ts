@@ -9,8 +9,9 @@ export interface Listener {
   got: { topic: string; text: string }[];
 }
 
-export async function listenToEverything(mqttUrl: string, clientId: string): Promise<Listener> {
-  const client = await mqtt.connectAsync(mqttUrl, { clientId, reconnectPeriod: 0 });
+/** `login`: a device's username and token (issue 10; TestSystem.login); none for an observer. */
+export async function listenToEverything(mqttUrl: string, clientId: string, login?: { username: string; password: string }): Promise<Listener> {
+  const client = await mqtt.connectAsync(mqttUrl, { clientId, reconnectPeriod: 0, ...login });
   const got: Listener['got'] = [];
   client.on('message', (topic, payload) => got.push({ topic, text: payload.toString() }));
   await client.subscribeAsync(['#', 'omstil/v1/person/+/own'], { qos: 1 });

@@ -36,7 +36,8 @@ import { escalationsOf } from '../../broker/state/message-record.js';
 import type { DeviceCore } from '../../firmware/device-core.js';
 import { parseTopic, silentLogger, type Logger, type Response } from '../../protocol/index.js';
 import { demoDirectory, type DemoOptions } from '../../simulator/demo/demo-directory.js';
-import { SimFleet } from '../../simulator/sim-fleet.js';
+import { issueFleetCredentials } from '../../simulator/fleet-credentials.js';
+import { fleetDevices, SimFleet } from '../../simulator/sim-fleet.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
 import { seededRandom } from './seeded-random.js';
 import { movableClock, tempDir, type MovableClock } from './system.js';
@@ -348,7 +349,10 @@ export async function runPrivacyScan(opts: PrivacyScanOptions = {}): Promise<Pri
   config = loadConfig({ env: {}, overrides: { mqttPort: port, wsPort: null, apiPort: Number(new URL(apiBase).port), dataDir, sync: 'normal', logLevel: 'warn' } });
   const token = adminToken(config).token;
 
-  const fleet = new SimFleet({ directory, mqttUrl: service.mqttUrl, clock, logger, pbx: simPbx, ...(opts.kiosks !== undefined ? { kiosks: opts.kiosks } : {}), connectConcurrency: 50, onProgress: (e) => e.done % 200 === 0 && progress(`devices connected: ${e.done}/${e.total}`) });
+  const fleetPick = opts.kiosks !== undefined ? { kiosks: opts.kiosks } : {};
+  // issue 10: each device its own token (they stay valid across the hub's restarts: the store keeps their hashes)
+  const deviceMqttOptions = issueFleetCredentials(service.credentials!, fleetDevices(directory, fleetPick).map((d) => d.id));
+  const fleet = new SimFleet({ directory, mqttUrl: service.mqttUrl, clock, logger, pbx: simPbx, ...fleetPick, deviceMqttOptions, connectConcurrency: 50, onProgress: (e) => e.done % 200 === 0 && progress(`devices connected: ${e.done}/${e.total}`) });
   try {
     await fleet.start();
     // what each device receives (the same MQTT.js client reconnects after the hub's restart)

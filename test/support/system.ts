@@ -8,7 +8,8 @@ import { Directory } from '../../broker/directory/directory.js';
 import { startHubService, type HubService } from '../../broker/main.js';
 import { memoryLogger, systemClock, type Clock } from '../../protocol/index.js';
 import { demoDirectory, type DemoOptions } from '../../simulator/demo/demo-directory.js';
-import { SimFleet } from '../../simulator/sim-fleet.js';
+import { issueFleetTokens, loginsFor, type FleetTokens } from '../../simulator/fleet-credentials.js';
+import { fleetDevices, SimFleet } from '../../simulator/sim-fleet.js';
 import { SimulatedPbx } from '../../simulator/simulated-pbx.js';
 
 export interface TestSystem {
@@ -18,6 +19,11 @@ export interface TestSystem {
   directory: Directory;
   dataDir: string;
   logger: ReturnType<typeof memoryLogger>;
+  /**
+   * Issue 10: a device's broker login, for a raw MQTT client posing as it: the token its simulated
+   * device uses, else one issued now (and kept, so a second client for it gets the same).
+   */
+  login(deviceId: string): { username: string; password: string };
   /** stops everything; keeps the data dir when `keepData` */
   stop(keepData?: boolean): Promise<void>;
 }
@@ -66,7 +72,11 @@ export async function startSystem(opts: { demo?: DemoOptions; phones?: number; k
   // call events carry the system's clock, as a real PBX's carry the time the hub shares with it
   const pbx = new SimulatedPbx({ routes: opts.pbxRoutes ?? false, clock: () => clock.now(), ...(opts.pbxVoicemail ? { voicemail: true } : {}) });
   const hub = await startHubService(config, { logger, pbx, directory, clock, ...(opts.calendarSources ? { calendarSources: opts.calendarSources } : {}) });
-  const fleet = new SimFleet({ directory, mqttUrl: hub.mqttUrl, clock, logger, pbx, phones: opts.phones ?? 6, kiosks: opts.kiosks ?? 2 });
+  const pick = { phones: opts.phones ?? 6, kiosks: opts.kiosks ?? 2 };
+  // issue 10: every simulated device logs in with its own token, issued by the hub (deviceAuth is required by default)
+  const credentials = hub.credentials;
+  const tokens: FleetTokens = credentials ? issueFleetTokens(credentials, fleetDevices(directory, pick).map((d) => d.id), 'test') : {};
+  const fleet = new SimFleet({ directory, mqttUrl: hub.mqttUrl, clock, logger, pbx, ...pick, ...(credentials ? { deviceMqttOptions: loginsFor(tokens) } : {}) });
   await fleet.start();
   return {
     hub,
@@ -75,6 +85,11 @@ export async function startSystem(opts: { demo?: DemoOptions; phones?: number; k
     directory,
     dataDir,
     logger,
+    login(deviceId: string) {
+      if (!credentials) throw new Error('login: this hub issues no credentials (an external broker)');
+      tokens[deviceId] ??= credentials.issue(deviceId, 'test').token;
+      return { username: deviceId, password: tokens[deviceId] };
+    },
     async stop(keepData = false) {
       await fleet.stop();
       await hub.stop();

@@ -35,6 +35,8 @@ import { SerialSimError } from '../../simulator/serial/serial-sim.js';
 import { registerOtaCommand } from './ota-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerProvisionCommands } from './provision-command.js';
+import { adminApiBase, readAdminToken } from './admin-client.js';
+import { FleetCredentialsError, fetchFleetTokens, issueFleetCredentials, loginsFor, type DeviceMqttOptions } from '../../simulator/fleet-credentials.js';
 import { runScenarioCommand } from './scenario-command.js';
 
 const envHelp = '\nEnvironment (overrides the config file; flags override both):\n' + Object.entries(ENV).map(([k, v]) => `  ${k.padEnd(24)} ${v.key}`).join('\n');
@@ -83,6 +85,8 @@ function configFrom(o: Record<string, unknown>): Config {
       pbxUrl: o.pbxUrl,
       pbxEvents: o.pbxEvents,
       otaPublicKey: o.otaKey,
+      tlsCert: o.tlsCert,
+      tlsKey: o.tlsKey,
     },
   });
 }
@@ -128,7 +132,15 @@ function apiOptions(cmd: Command): Command {
     .option('--api-port <port>', 'admin API port (default 8090)', int)
     .option('--no-api-port', 'no admin API')
     .option('--calendars <file>', 'calendars file (JSON): which CalDAV, ICS or Microsoft Graph calendar belongs to whom (PR-3)')
-    .option('--ota-key <path>', 'omstil-signing.pub (or its folder): the key OTA images must be signed with (`omstil ota`)');
+    .option('--ota-key <path>', 'omstil-signing.pub (or its folder): the key OTA images must be signed with (`omstil ota`)')
+    // issue 10 (docs/security.md): ports and plainListeners by config file or OMSTIL_MQTTS_PORT, OMSTIL_WSS_PORT, OMSTIL_PLAIN_LISTENERS
+    .option('--tls-cert <file>', 'PEM certificate (chain) of the embedded broker: MQTT over TLS (default port 8883) and WSS (9443); with --tls-key')
+    .option('--tls-key <file>', 'its PEM private key');
+}
+
+/** Issue 10: the embedded broker's TLS listeners, when on. */
+function tlsLines(hub: Awaited<ReturnType<typeof startHubService>>): string[] {
+  return [...(hub.mqttsUrl ? [line('mqtts', hub.mqttsUrl, 'MQTT over TLS: give devices this one')] : []), ...(hub.wssUrl ? [line('wss', hub.wssUrl)] : [])];
 }
 
 const program = new Command('omstil')
@@ -154,7 +166,10 @@ pbxOptions(apiOptions(common(program.command('up'))))
     let sim;
     try {
       const ota = simOta(config.otaPublicKey ? loadOtaPublicKey(config.otaPublicKey) : null, config.dataDir);
-      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx: simulated, phones: config.simPhones, kiosks: config.simKiosks, ...(ota ? { ota } : {}) });
+      // issue 10: each simulated device its own token, issued in this process (with an external broker there are none)
+      const credentials = hub.credentials;
+      const logins = credentials ? (ids: string[]) => issueFleetCredentials(credentials, ids) : undefined;
+      sim = await startSimulation({ directory: hub.directory, mqttUrl: hub.mqttUrl, host: config.host, httpPort: config.httpPort, logger, pbx: simulated, phones: config.simPhones, kiosks: config.simKiosks, ...(ota ? { ota } : {}), ...(logins ? { logins } : {}) });
     } catch (err) {
       await hub.stop();
       throw err;
@@ -180,6 +195,7 @@ pbxOptions(apiOptions(common(program.command('up'))))
       `omstil is up: ${d.data.municipality}, ${d.departments.size} departments, ${d.people.size} people, ${phones.length} phones, ${sim.fleet.kiosks.length} kiosks`,
       line('mqtt', hub.mqttUrl),
       ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []),
+      ...tlsLines(hub),
       ...(first ? [line('phone', sim.bridge.phoneUrl(first.deviceId), who(first.deviceId))] : []),
       ...(colleague ? [line('colleague', sim.bridge.phoneUrl(colleague.deviceId), who(colleague.deviceId))] : []),
       ...sim.fleet.kiosks.slice(0, 1).map((k) => line('reception', sim.bridge.kioskUrl(k.deviceId))),
@@ -204,7 +220,7 @@ pbxOptions(apiOptions(common(program.command('hub'))))
     const hub = await startHubService(config, { logger: loggerFor(config) });
     onStop(() => hub.stop());
     const ota = config.otaPublicKey && hub.api ? [line('ota', `omstil ota IMAGE --data-dir ${config.dataDir}`, `rollouts of images signed with the key in ${config.otaPublicKey}`)] : [];
-    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), ...apiLines(hub), ...ota, line('database', hub.dbFile)];
+    const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), ...tlsLines(hub), ...apiLines(hub), ...ota, line('database', hub.dbFile)];
     process.stdout.write(out.join('\n') + '\n');
   });
 
@@ -217,12 +233,20 @@ common(program.command('sim'))
   .option('--serial [n]', 'instead: n devices (default 1) IT flashes over serial, each on a socat pty pair; prints the ports for `omstil flash --port`', int)
   .option('--baud <rate>', 'with --serial: the line rate the devices\' bootloaders pace to (8N1)', int, 115200)
   .option('--key <dir>', 'folder with omstil-signing.pub, the key the devices trust: with --serial for flashing; without, the simulated devices get A/B slots and take `omstil ota` updates')
+  .option('--api <url>', 'the hub\'s admin API, which issues each simulated device its own token (issue 10)', 'http://127.0.0.1:8090')
+  .option('--token-file <file>', 'the admin token for --api (default: OMSTIL_ADMIN_TOKEN, else <data-dir>/admin-token)')
+  .option('--no-provision', 'connect the devices without tokens (only a hub with deviceAuth when-provisioned lets them in)')
   .addOption(new Option('--scenario <name>', 'instead: simulate a municipal day with and without omstil\'s policies and print the KPIs side by side (docs/scenario.md)').choices(['day']))
   .option('--seed <n>', 'with --scenario: the random seed (the same seed, the same day)', int)
   .option('--json', 'with --scenario: print the result as JSON')
   .option('--departments <n>', 'with --scenario: departments in the simulated municipality (default 20)', int)
   .option('--date <YYYY-MM-DD>', 'with --scenario: the simulated day (default 2026-11-24, a Tuesday)')
-  .addHelpText('after', '\nThe simulated PBX runs inside the hub process: use `omstil up` to place calls.')
+  .addHelpText(
+    'after',
+    '\nThe simulated PBX runs inside the hub process: use `omstil up` to place calls.\n' +
+      'Each simulated device is issued its own token through the hub\'s admin API at start (--api, and --data-dir or --token-file for the\n' +
+      'admin token); this replaces any token the device had, so do not simulate devices that real ones are provisioned as.',
+  )
   .action(async (o: Record<string, unknown>) => {
     if (o.scenario !== undefined) return runScenarioCommand(o);
     const config = configFrom(o);
@@ -230,10 +254,32 @@ common(program.command('sim'))
     const directory = await resolveDirectory(config);
     if (o.serial !== undefined) return simSerial(o, config, directory, logger);
     const ota = simOta(o.key ? readPublicKey(o.key as string) : null, config.dataDir);
-    const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks, ...(ota ? { ota } : {}) });
+    const logins = simLogins(o, config);
+    const sim = await startSimulation({ directory, mqttUrl: config.mqttUrl!, host: config.host, httpPort: config.httpPort, logger, phones: config.simPhones, kiosks: config.simKiosks, ...(ota ? { ota } : {}), ...(logins ? { logins } : {}) });
     onStop(() => sim.stop());
     process.stdout.write([`omstil sim is up: ${sim.fleet.phones.length} phones, ${sim.fleet.kiosks.length} kiosks`, line('devices', `${sim.bridge.url}/`)].join('\n') + '\n');
   });
+
+/**
+ * Issue 10: `omstil sim` runs against a hub in another process, so each device's token comes
+ * through the hub's admin API (as `omstil provision` gets one), with the admin token from
+ * --token-file, OMSTIL_ADMIN_TOKEN or the data dir's admin-token file; none with --no-provision.
+ */
+function simLogins(o: Record<string, unknown>, config: Config): ((deviceIds: string[]) => Promise<DeviceMqttOptions>) | undefined {
+  if (o.provision === false) return undefined;
+  const fix = '(pass --api, --token-file or --data-dir; or --no-provision for a hub with deviceAuth when-provisioned)';
+  return async (deviceIds) => {
+    let why = '';
+    const adminToken = readAdminToken({ ...(o.tokenFile ? { tokenFile: o.tokenFile as string } : {}), dataDir: config.dataDir }, (l) => (why = l));
+    if (adminToken === null) throw new CliError(`the simulated devices need tokens from the hub: ${why}; or --no-provision`);
+    try {
+      return loginsFor(await fetchFleetTokens({ apiBase: adminApiBase(o.api as string), adminToken, deviceIds }));
+    } catch (err) {
+      if (err instanceof FleetCredentialsError) throw new CliError(`the simulated devices need tokens from the hub: ${err.message} ${fix}`);
+      throw err;
+    }
+  };
+}
 
 /** Simulated devices with A/B slots under the data dir that trust `publicKey`: they take `omstil ota` updates (docs/firmware.md). */
 function simOta(publicKey: KeyObject | null, dataDir: string): SimFleetOta | undefined {
@@ -248,7 +294,8 @@ async function simSerial(o: Record<string, unknown>, config: Config, directory: 
   if (count < 1) throw new CliError('--serial: give at least 1 device');
   let sim;
   try {
-    sim = await startSerialSimulation({ directory, mqttUrl: config.mqttUrl!, count, baud: o.baud as number, publicKey, dataDir: config.dataDir, clock: systemClock, logger });
+    const logins = simLogins(o, config);
+    sim = await startSerialSimulation({ directory, mqttUrl: config.mqttUrl!, count, baud: o.baud as number, publicKey, dataDir: config.dataDir, clock: systemClock, logger, ...(logins ? { logins } : {}) });
   } catch (err) {
     if (err instanceof SerialSimError) throw new CliError(err.message);
     throw err;

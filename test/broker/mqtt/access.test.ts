@@ -27,7 +27,8 @@ const dir = Directory.parse({
   ],
 });
 
-const access = new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: true });
+// the publish/receive matrix does not depend on how a device logged in: devices connect by client id here
+const access = new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: true, deviceAuth: 'when-provisioned' });
 
 function principal(clientId: string, username?: string, password?: string): Principal {
   const r = access.authenticate(clientId, username, password);
@@ -133,7 +134,7 @@ t('an unknown client id with a username is refused', () => {
 });
 
 t('observers are refused when allowObservers is false; devices and the hub are not', () => {
-  const closed = new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: false });
+  const closed = new AccessControl(() => dir, { hubPassword: 'hub-secret', allowObservers: false, deviceAuth: 'when-provisioned' });
   const r = closed.authenticate('mosquitto-sub-123', undefined, undefined);
   assert.is(r.ok, false);
   assert.ok(closed.authenticate('phone-anna', undefined, undefined).ok);
@@ -142,7 +143,7 @@ t('observers are refused when allowObservers is false; devices and the hub are n
 
 t('the directory is read on every decision, so a reloaded directory applies at once', () => {
   let current = dir;
-  const live = new AccessControl(() => current, { hubPassword: 'p', allowObservers: false });
+  const live = new AccessControl(() => current, { hubPassword: 'p', allowObservers: false, deviceAuth: 'when-provisioned' });
   const bo = live.authenticate('phone-bo', undefined, undefined);
   assert.ok(bo.ok);
   if (!bo.ok) return;
@@ -222,11 +223,16 @@ t('issue 10: observers and the hub are unchanged by deviceAuth required', () => 
   assert.is(access.authenticate('omstil-hub-1', HUB_USERNAME, 'anna-token').ok, false);
 });
 
-t('issue 10: without a credentials checker, required refuses every device and when-provisioned lets them in as before', () => {
+t('issue 10: without a credentials checker, required (the default) refuses every device and when-provisioned lets them in as before', () => {
   const required = new AccessControl(() => dir, { hubPassword: 'p', allowObservers: true, deviceAuth: 'required' });
   assert.is(required.authenticate('phone-anna', undefined, undefined).ok, false);
-  const transition = new AccessControl(() => dir, { hubPassword: 'p', allowObservers: true });
-  assert.ok(transition.authenticate('phone-anna', undefined, undefined).ok, 'the default is when-provisioned');
+  const byDefault = new AccessControl(() => dir, { hubPassword: 'p', allowObservers: true });
+  const r = byDefault.authenticate('phone-anna', undefined, undefined);
+  assert.is(r.ok, false, 'the default is required');
+  if (!r.ok) assert.match(r.reason, 'deviceAuth is required');
+  assert.equal(byDefault.authenticate('mosquitto-sub-1', undefined, undefined), { ok: true, principal: { role: 'observer' } }, 'observers are not devices');
+  const transition = new AccessControl(() => dir, { hubPassword: 'p', allowObservers: true, deviceAuth: 'when-provisioned' });
+  assert.ok(transition.authenticate('phone-anna', undefined, undefined).ok);
 });
 
 t.run();

@@ -15,7 +15,7 @@ const t = suite('broker/mqtt/embedded-broker');
 
 t('stop() returns while devices and observers are still connected, and closes their connections', async () => {
   const directory = Directory.parse(demoDirectory({ peoplePerDept: 2, kiosks: 1 }));
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0, access: new AccessControl(() => directory, { hubPassword: 'p', allowObservers: true }), logger: memoryLogger('warn') });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0, access: new AccessControl(() => directory, { hubPassword: 'p', allowObservers: true, deviceAuth: 'when-provisioned' }), logger: memoryLogger('warn') });
   await broker.start();
   const device = directory.data.devices[0]!.id;
   const clients = [mqtt.connect(broker.mqttUrl, { clientId: device, reconnectPeriod: 0 }), mqtt.connect(broker.mqttUrl, { clientId: 'observer-1', reconnectPeriod: 0 }), mqtt.connect(broker.wsUrl!, { clientId: 'observer-ws', reconnectPeriod: 0 })];

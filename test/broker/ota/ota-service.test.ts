@@ -61,6 +61,8 @@ async function call(sys: Sys, method: string, p: string, body?: Buffer): Promise
 
 async function devicesUp(sys: Sys, dir: Directory, outcome: (i: number) => ScriptedDevice['outcome'] = () => 'confirm'): Promise<ScriptedDevice[]> {
   const devs = [...dir.devices.values()].map((d, i) => new ScriptedDevice(sys.hub.mqttUrl, d.id, d.kind, outcome(i)));
+  // issue 10: each device its own token (the hub requires them by default)
+  for (const d of devs) d.token = sys.hub.credentials!.issue(d.deviceId).token;
   await Promise.all(devs.map((d) => d.start()));
   // the OTA service has seen every birth
   await waitFor(() => (sys.hub.hub.fleet.snapshot(new Date()).summary.online === devs.length ? true : null), 'births');
@@ -239,6 +241,7 @@ test('a hub restart in the middle of a rollout: it carries on from the store; a 
       assert.is(back.counts.verifying, 1);
       assert.is(back.counts.pending, 1);
       const d2 = new ScriptedDevice(again.hub.mqttUrl, devs[2]!.deviceId, 'phone', 'confirm');
+      d2.token = devs[2]!.token; // the store kept its credential across the restart
       Object.assign(late, d2);
       await d2.start();
       const done = await waitFor(async () => {

@@ -16,6 +16,8 @@ export class ScriptedDevice {
   readonly offers: OtaOffer[] = [];
   readonly cancels: string[] = [];
   chunksReceived = 0;
+  /** issue 10: the device's token (it logs in with its id as username); null: no login */
+  token: string | null = null;
   private job: OtaOffer | null = null;
   private parts = new Map<number, Buffer>();
   private asked = new Set<number>();
@@ -43,6 +45,7 @@ export class ScriptedDevice {
       clientId: this.deviceId,
       clean: true,
       reconnectPeriod: 0,
+      ...(this.token !== null ? { username: this.deviceId, password: this.token } : {}),
       will: { topic: buildTopic({ kind: 'device-status', deviceId: this.deviceId }), payload: Buffer.from(this.status(false)), qos: 1, retain: true },
     });
     this.client = client;

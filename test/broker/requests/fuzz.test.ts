@@ -154,7 +154,7 @@ t('the fuzzing ran 2,000 cases, some accepted and many refused, and nothing fail
 
 t('over MQTT: garbage on a device\'s own req topic gets an answer on its res topic; over 2 MiB the broker drops; the hub stays up', async () => {
   const deviceId = world.employee.device;
-  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: deviceId, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: deviceId, reconnectPeriod: 0, ...sys.login(deviceId) });
   try {
     const replies: unknown[] = [];
     client.on('message', (_topic, payload) => replies.push(JSON.parse(payload.toString())));
@@ -168,7 +168,7 @@ t('over MQTT: garbage on a device\'s own req topic gets an answer on its res top
     assert.ok(replies.filter((r) => (r as Response).ok === false).length > MQTT_CASES / 2);
 
     // over the broker's limit: dropped, its sender disconnected; nobody else notices
-    const big = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: world.colleague.device, reconnectPeriod: 0 });
+    const big = await mqtt.connectAsync(sys.hub.mqttUrl, { clientId: world.colleague.device, reconnectPeriod: 0, ...sys.login(world.colleague.device) });
     const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
     big.publish(buildTopic({ kind: 'device-req', deviceId: world.colleague.device }), Buffer.alloc(BROKER_MAX_PAYLOAD + 1, 0x61), { qos: 0 });
     await closed;

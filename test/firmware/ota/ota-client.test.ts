@@ -16,7 +16,7 @@ import { FileOtaStaging, MemoryOtaStaging, type OtaStaging, type StagingFile } f
 import { OtaClient, type BootReport, type OtaClientOptions } from '../../../firmware/ota/ota-client.js';
 import { chunkCount, MAX_OTA_WANT, memoryLogger, systemClock, type OtaProgress } from '../../../protocol/index.js';
 import { waitFor } from '../../support/wait.js';
-import { FakeInstaller, HubDouble, keys, offerOf, sha256, signedImage, startBroker } from './ota-harness.js';
+import { deviceLogin, FakeInstaller, HubDouble, keys, offerOf, sha256, signedImage, startBroker } from './ota-harness.js';
 
 const t = suite('firmware/ota/ota-client');
 
@@ -60,7 +60,7 @@ async function device(o: { version?: string; staging?: OtaStaging; installer?: F
   const log = memoryLogger('debug');
   const deviceId = o.deviceId ?? 'phone-anna';
   const version = o.version ?? '1.0.0';
-  const core = new DeviceCore({ deviceId, kind: 'phone', mqttUrl: broker.mqttUrl, clock: systemClock, logger: log.child('core'), fwVersion: version, reconnect: { minMs: 50, maxMs: 200 } });
+  const core = new DeviceCore({ deviceId, kind: 'phone', mqttUrl: broker.mqttUrl, clock: systemClock, logger: log.child('core'), fwVersion: version, reconnect: { minMs: 50, maxMs: 200 }, mqttOptions: deviceLogin(deviceId) });
   const staging = o.staging ?? new FileOtaStaging({ dir: folder() });
   const installer = o.installer ?? new FakeInstaller(version);
   const events: OtaProgress[] = [];

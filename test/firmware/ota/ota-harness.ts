@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Directory } from '../../../broker/directory/directory.js';
-import { AccessControl, HUB_USERNAME } from '../../../broker/mqtt/access.js';
+import { AccessControl, HUB_USERNAME, type CredentialChecker } from '../../../broker/mqtt/access.js';
 import { EmbeddedBroker } from '../../../broker/mqtt/embedded-broker.js';
 import type { InstallResult, Installer } from '../../../firmware/boot/installer.js';
 import { crc32 } from '../../../firmware/flash/crc32.js';
@@ -43,8 +43,14 @@ export const directory = Directory.parse({
   ],
 });
 
+/** Issue 10: each device's token (a fake credential index; the broker requires them, as a hub does by default). */
+export const DEVICE_TOKENS: Record<string, string> = { 'phone-anna': 'token-of-phone-anna', 'phone-bo': 'token-of-phone-bo' };
+const credentials: CredentialChecker = { verify: (id, token) => (DEVICE_TOKENS[id] === undefined ? 'none' : DEVICE_TOKENS[id] === token ? 'ok' : 'bad') };
+/** A device's login, as DeviceCore's mqttOptions. */
+export const deviceLogin = (deviceId: string) => ({ username: deviceId, password: DEVICE_TOKENS[deviceId]! });
+
 export async function startBroker(): Promise<EmbeddedBroker> {
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: null, access: new AccessControl(() => directory, { hubPassword: HUB_PASSWORD, allowObservers: false }), logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: null, access: new AccessControl(() => directory, { hubPassword: HUB_PASSWORD, allowObservers: false, credentials, deviceAuth: 'required' }), logger: silentLogger });
   await broker.start();
   return broker;
 }

@@ -11,10 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EmbeddedBroker } from '../../../broker/mqtt/embedded-broker.js';
+import { loginsFor } from '../../../simulator/fleet-credentials.js';
 import { SimFleet, type SimFleetOta } from '../../../simulator/sim-fleet.js';
 import { memoryLogger, systemClock } from '../../../protocol/index.js';
 import { waitFor } from '../../support/wait.js';
-import { directory, HubDouble, keys, offerOf, signedImage, startBroker } from './ota-harness.js';
+import { DEVICE_TOKENS, directory, HubDouble, keys, offerOf, signedImage, startBroker } from './ota-harness.js';
 
 const t = suite('firmware/ota/ota-slotted');
 
@@ -50,6 +51,8 @@ async function startFleet(ota: Partial<SimFleetOta> = {}): Promise<SimFleet> {
     mqttUrl: broker.mqttUrl,
     clock: systemClock,
     logger: memoryLogger('warn'),
+    // issue 10: the broker requires each device's token; every core a device boots (after each update) logs in with it
+    deviceMqttOptions: loginsFor(DEVICE_TOKENS),
     ota: { publicKey: keys.publicKey, bootDir: path.join(root, `fleet${n++}`), bootVersion: '1.0.0', initialVersion: '1.0.0', healthTimeoutMs: 2000, client: { chunkTimeoutMs: 500, rebootDelayMs: 20 }, ...ota },
   });
   fleet = f;
