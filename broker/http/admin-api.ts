@@ -146,7 +146,9 @@ export class AdminApi {
       if (!rec || !hub.directory.people.has(pid)) throw new OmstilError('unknown-person', `unknown person "${pid}"`, { field: 'person', rule: 'RT-1' });
       return rec;
     };
-    route('GET', '/people/:id', async (m) => personOwn(person(m[1]!), hub.directory, hub.state.people, hub.pbxStatus(m[1]!), hub.messagesOf(m[1]!)));
+    // PR-2: the reason is seen only by the employee and their leader (their phones); the admin
+    // token (IT, integrations such as HR or a voicebot) may set one, never read it back
+    route('GET', '/people/:id', async (m) => ({ ...personOwn(person(m[1]!), hub.directory, hub.state.people, hub.pbxStatus(m[1]!), hub.messagesOf(m[1]!)), absenceReason: null }));
     // AS-1/AS-4: what the person's phone shows: waiting and acknowledged messages for them and their groups, oldest due first
     route('GET', '/people/:id/messages', async (m) => {
       person(m[1]!);

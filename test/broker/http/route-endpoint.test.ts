@@ -287,9 +287,14 @@ test('PR-2: an absence reason never appears, whichever way the absent person is 
   const reason = 'Hemmelig-grund-4711';
   const set = await admin('PUT', `/people/${camilla!.id}/absence`, { until: inHours(24 * 7), reason, divertTo: lea!.id });
   assert.is(set.status, 200, JSON.stringify(set.json));
-  // the hub has the reason (the person's own view) ...
+  // the hub has the reason (for the person's own phone and their leader's) ...
+  assert.is(sys.hub.hub.record(camilla!.id)?.absenceReason, reason);
+  // ... the admin API does not give it back (PR-2: not the employee, not their leader) ...
   const own = await admin('GET', `/people/${camilla!.id}`);
-  assert.match(JSON.stringify(own.json), reason);
+  assert.is(own.status, 200);
+  assert.not.match(JSON.stringify(own.json), reason);
+  assert.is((own.json as { absenceReason: unknown }).absenceReason, null);
+  assert.equal([(own.json as { presence: unknown }).presence, (own.json as { ownDiversion: { to: string } }).ownDiversion?.to], ['absent', lea!.id], 'the rest of the own view is there');
   // ... and no routing answer carries it
   const queries: Record<string, string>[] = [
     { to: camilla!.extension },
