@@ -114,6 +114,10 @@ export const filters = {
   /** RT-3: every device follows the crisis broadcasts */
   broadcast: `${ROOT}/broadcast`,
   deptMembers: (deptId: string) => `${ROOT}/dept/${id(deptId)}/member/+`,
+  /** every department's members (an external broker's access rules: public to every device) */
+  allDeptMembers: `${ROOT}/dept/+/member/+`,
+  /** everything of omstil (the hub's access on an external broker) */
+  all: `${ROOT.split('/')[0]}/#`,
   /** the hub: every device's OTA wants and progress */
   allOtaWant: `${ROOT}/device/+/ota/want`,
   allOtaProgress: `${ROOT}/device/+/ota/progress`,

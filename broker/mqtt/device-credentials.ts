@@ -48,6 +48,13 @@ export interface DeviceCredentialsOptions {
 /** What changed for a device: its session must end (the broker closes it). */
 export type CredentialChange = 'issued' | 'revoked';
 
+/**
+ * Called after a device's credential changed. On 'issued' the new token comes along, for a
+ * broker that keeps its own logins (Mosquitto's dynamic security): hold it no longer than it
+ * takes to pass it on, and never log or journal it. Undefined on 'revoked'.
+ */
+export type CredentialListener = (deviceId: string, change: CredentialChange, token?: string) => void;
+
 interface Entry {
   hash: Buffer | null;
   issuedAt: string;
@@ -56,7 +63,7 @@ interface Entry {
 
 export class DeviceCredentials implements CredentialChecker {
   private readonly index = new Map<string, Entry>();
-  private readonly listeners = new Set<(deviceId: string, change: CredentialChange) => void>();
+  private readonly listeners = new Set<CredentialListener>();
   private started = false;
 
   constructor(private readonly opts: DeviceCredentialsOptions) {}
@@ -86,7 +93,7 @@ export class DeviceCredentials implements CredentialChecker {
     this.opts.store.issueCredential(deviceId, tokenHash, at, actor);
     const issuedAt = at.toISOString();
     this.index.set(deviceId, { hash: parseHash(tokenHash), issuedAt, revokedAt: null });
-    this.emit(deviceId, 'issued');
+    this.emit(deviceId, 'issued', token);
     return { token, issuedAt };
   }
 
@@ -121,14 +128,14 @@ export class DeviceCredentials implements CredentialChecker {
     return entry ? { issuedAt: entry.issuedAt, revokedAt: entry.revokedAt } : null;
   }
 
-  /** Called after a device's credential was issued or revoked. Returns an unsubscribe function. */
-  onChange(listener: (deviceId: string, change: CredentialChange) => void): () => void {
+  /** Called after a device's credential was issued (with the new token) or revoked. Returns an unsubscribe function. */
+  onChange(listener: CredentialListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private emit(deviceId: string, change: CredentialChange): void {
-    for (const l of this.listeners) l(deviceId, change);
+  private emit(deviceId: string, change: CredentialChange, token?: string): void {
+    for (const l of this.listeners) l(deviceId, change, token);
   }
 
   private assertStarted(): void {
