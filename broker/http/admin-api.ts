@@ -79,6 +79,12 @@ export interface AdminApiOptions {
     mqttUrl: string;
     /** issue 10: PEM certificate(s) a device trusts to verify the hub over TLS (the fragment's `ca`); absent: none known */
     ca?: string;
+    /**
+     * issue 10: resolves once the broker has the change (an external broker's logins are kept
+     * asynchronously, e.g. Mosquitto's dynamic security): the answer waits for it, so a device
+     * given its token can log in at once and a revoked one is already refused
+     */
+    applied?: () => Promise<void>;
   };
 }
 
@@ -217,6 +223,7 @@ export class AdminApi {
       const creds = opts.credentials;
       if (!creds) throw new CredentialsUnavailable();
       const { token, issuedAt } = creds.credentials.issue(device.id);
+      await creds.applied?.();
       this.opts.logger.info('device credential issued', { device: device.id });
       return new JsonResponse(201, { deviceId: device.id, kind: device.kind, token, issuedAt, mqttUrl: creds.mqttUrl, ...(creds.ca ? { ca: creds.ca } : {}) });
     });
@@ -226,6 +233,7 @@ export class AdminApi {
       const creds = opts.credentials;
       if (!creds) throw new CredentialsUnavailable();
       const revoked = creds.credentials.revoke(deviceId); // also for a device no longer in the directory
+      await creds.applied?.();
       if (!revoked) {
         known(deviceId);
         throw new NoCredential(deviceId, creds.credentials.status(deviceId)?.revokedAt ?? null);
@@ -400,7 +408,7 @@ class ReportsUnavailable extends Error {
 /** Issue 10: the hub uses an external broker, which keeps its own logins. */
 class CredentialsUnavailable extends Error {
   constructor() {
-    super('device credentials are issued by a hub with its embedded broker; this hub uses an external one (mqttUrl), which keeps its own logins');
+    super('device credentials are kept by the hub with its embedded broker, or on Mosquitto with mqttAdmin mosquitto-dynsec (docs/external-broker.md); this hub uses an external broker (mqttUrl) with mqttAdmin none, which keeps its own logins');
   }
 }
 

@@ -52,6 +52,7 @@ function common(cmd: Command): Command {
     .option('-c, --config <file>', 'JSON config file')
     .option('--directory <file>', 'directory file (JSON); default: the built-in demo municipality')
     .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+    .option('--store <store>', "issue 10: 'sqlite' (<data-dir>/omstil.db, the default) or postgres://user:pass@host/db; several hubs may share one PostgreSQL database: one is active, the others stand by")
     .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']))
     .addHelpText('after', envHelp);
@@ -71,6 +72,7 @@ function configFrom(o: Record<string, unknown>): Config {
     overrides: {
       directory: o.directory,
       dataDir: o.dataDir,
+      store: o.store,
       host: o.host,
       logLevel: o.logLevel,
       mqttPort: o.mqttPort,
@@ -217,7 +219,8 @@ pbxOptions(apiOptions(common(program.command('hub'))))
   .option('--mqtt-url <url>', 'use an external broker instead of the embedded one')
   .action(async (o: Record<string, unknown>) => {
     const config = configFrom(o);
-    const hub = await startHubService(config, { logger: loggerFor(config) });
+    // issue 10: a hub that lost its database lock has stopped itself; exit so a supervisor restarts it into standby
+    const hub = await startHubService(config, { logger: loggerFor(config), onLeadershipLost: () => process.exit(1) });
     onStop(() => hub.stop());
     const ota = config.otaPublicKey && hub.api ? [line('ota', `omstil ota IMAGE --data-dir ${config.dataDir}`, `rollouts of images signed with the key in ${config.otaPublicKey}`)] : [];
     const out = [`omstil hub is up: ${hub.directory.data.municipality}`, line('mqtt', hub.mqttUrl), ...(hub.wsUrl ? [line('mqtt-ws', hub.wsUrl)] : []), ...tlsLines(hub), ...apiLines(hub), ...ota, line('database', hub.dbFile)];
@@ -337,10 +340,11 @@ program
   .description('validate a directory file (JSON or CSV) and make it the one in force (RT-1); a running hub applies it within a second')
   .argument('<file>', 'directory file: .json or .csv (see `omstil export` for the format)')
   .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+  .option('--store <store>', "'sqlite' (default) or the hub's postgres:// URL (OMSTIL_STORE)")
   .addOption(new Option('--format <format>', 'file format (default: by extension)').choices(['json', 'csv']))
   .option('--dry-run', 'validate and report what would change; change nothing')
-  .action((file: string, o: { dataDir?: string; format?: string; dryRun?: boolean }) => {
-    const config = loadConfig({ overrides: { dataDir: o.dataDir } });
+  .action((file: string, o: { dataDir?: string; store?: string; format?: string; dryRun?: boolean }) => {
+    const config = loadConfig({ overrides: { dataDir: o.dataDir, store: o.store } });
     const format = formatOf(file, o.format);
     let text: string;
     try {
@@ -377,10 +381,11 @@ program
   .command('export')
   .description('write the directory in force (RT-1) as JSON or CSV, in the format `omstil import` reads')
   .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+  .option('--store <store>', "'sqlite' (default) or the hub's postgres:// URL (OMSTIL_STORE)")
   .addOption(new Option('--format <format>', 'file format (default: by the --out extension, else json)').choices(['json', 'csv']))
   .option('-o, --out <file>', 'write to a file instead of stdout')
-  .action((o: { dataDir?: string; format?: string; out?: string }) => {
-    const config = loadConfig({ overrides: { dataDir: o.dataDir } });
+  .action((o: { dataDir?: string; store?: string; format?: string; out?: string }) => {
+    const config = loadConfig({ overrides: { dataDir: o.dataDir, store: o.store } });
     const format = o.out ? formatOf(o.out, o.format) : ((o.format as DirectoryFormat | undefined) ?? 'json');
     const store = openStore(config);
     let data;
@@ -399,12 +404,13 @@ program
   .description('a department\'s (or group number\'s) phone hours this week, and whether it answers now (PH-1, PH-2)')
   .argument('<id>', 'department or group id')
   .option('--data-dir <dir>', 'where the database is kept (default .omstil)')
+  .option('--store <store>', "'sqlite' (default) or the hub's postgres:// URL (OMSTIL_STORE)")
   .option('--directory <file>', 'read this directory file instead of the one in force')
   .option('--at <time>', 'as if it were this time (ISO 8601), e.g. 2026-12-25T10:00')
   .addOption(new Option('--lang <lang>', 'language').choices(['da', 'en']).default('da'))
   .option('--json', 'print the facts as JSON')
-  .action(async (id: string, o: { dataDir?: string; directory?: string; at?: string; lang: 'da' | 'en'; json?: boolean }) => {
-    const config = loadConfig({ overrides: { dataDir: o.dataDir, directory: o.directory } });
+  .action(async (id: string, o: { dataDir?: string; store?: string; directory?: string; at?: string; lang: 'da' | 'en'; json?: boolean }) => {
+    const config = loadConfig({ overrides: { dataDir: o.dataDir, store: o.store, directory: o.directory } });
     let dir: Directory;
     if (config.directory) dir = await resolveDirectory(config);
     else {
