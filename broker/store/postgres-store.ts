@@ -39,6 +39,7 @@ import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
 import type { CallRecord } from '../stats/call-record.js';
 import { ConfigError } from '../config.js';
 import { OmstilError } from '../../protocol/index.js';
+import { CALL_COLUMNS, callFromRow, callToRow, checkCall, utc, type CallRow } from './call-columns.js';
 import type { JournalEntry, Store, StoredCredential, StoredDirectory, StoredRollout } from './store.js';
 import { LOCK_CLASS, MIGRATION_LOCK, PG_MIGRATIONS, PG_SCHEMA_TABLE } from './postgres-schema.js';
 import type { ConnectionSettings, WorkerInit, WorkerReply, WorkerRequest } from './postgres-worker.js';
@@ -153,11 +154,7 @@ class BlockingWorker {
   }
 }
 
-const CALL_COLUMNS = 'call_id, offered_at, number, dept_id, fn, person_id, answered_at, ended_at, wait_s, outcome, answered_by, transfers, met_unavailable, inside_hours';
-type CallRow = [string, string, string, string | null, string | null, string | null, string | null, string, number, CallRecord['outcome'], string | null, number, boolean, boolean];
 
-/** An instant as the store's columns keep it: ISO in UTC (text order is time order). */
-const utc = (at: string) => new Date(at).toISOString();
 
 /** The last of each key wins, as with SQLite's row-by-row upserts (one statement may not touch a row twice). */
 function lastByKey<T>(items: readonly T[], key: (t: T) => string): T[] {
@@ -410,34 +407,13 @@ export class PostgresStore implements Store {
   }
 
   saveCall(c: CallRecord): void {
-    for (const field of ['offeredAt', 'endedAt', 'answeredAt'] as const) {
-      const v = c[field];
-      if ((v !== null || field !== 'answeredAt') && !(typeof v === 'string' && Number.isFinite(Date.parse(v)))) {
-        throw new OmstilError('invalid-payload', `call.${field}: not an ISO instant: ${JSON.stringify(v)}`, { field: `call.${field}`, rule: 'ST-1' });
-      }
-    }
-    if (typeof c.callId !== 'string' || !c.callId) throw new OmstilError('invalid-payload', 'call.callId: must be a non-empty string', { field: 'call.callId', rule: 'ST-1' });
+    checkCall(c);
     this.query(
       `INSERT INTO call (${CALL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (call_id) DO UPDATE SET offered_at = excluded.offered_at, number = excluded.number, dept_id = excluded.dept_id, fn = excluded.fn,
          person_id = excluded.person_id, answered_at = excluded.answered_at, ended_at = excluded.ended_at, wait_s = excluded.wait_s, outcome = excluded.outcome,
          answered_by = excluded.answered_by, transfers = excluded.transfers, met_unavailable = excluded.met_unavailable, inside_hours = excluded.inside_hours`,
-      [
-        c.callId,
-        utc(c.offeredAt),
-        c.number,
-        c.deptId,
-        c.fn,
-        c.personId,
-        c.answeredAt === null ? null : utc(c.answeredAt),
-        utc(c.endedAt),
-        c.waitS,
-        c.outcome,
-        c.answeredBy,
-        c.transfers,
-        c.metUnavailable,
-        c.insideHours,
-      ],
+      callToRow(c, (b) => b),
       { name: 'omstil-save-call' },
     );
   }
@@ -462,22 +438,7 @@ export class PostgresStore implements Store {
             name: 'omstil-calls-first',
           }).rows;
       for (const r of rows) {
-        yield {
-          callId: r[0],
-          number: r[2],
-          deptId: r[3],
-          fn: r[4],
-          personId: r[5],
-          offeredAt: r[1],
-          answeredAt: r[6],
-          endedAt: r[7],
-          waitS: r[8],
-          outcome: r[9],
-          answeredBy: r[10],
-          transfers: r[11],
-          metUnavailable: r[12],
-          insideHours: r[13],
-        };
+        yield callFromRow(r);
       }
       if (rows.length < this.pageSize) return;
       const last = rows[rows.length - 1]!;

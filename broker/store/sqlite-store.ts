@@ -14,6 +14,7 @@ import { normalizeRecord, type PersonRecord } from '../state/person-record.js';
 import type { RolloutDevice, RolloutRecord } from '../ota/rollout.js';
 import type { CallRecord } from '../stats/call-record.js';
 import { OmstilError } from '../../protocol/index.js';
+import { CALL_COLUMNS, callFromRow, callToRow, checkCall, utc, type CallRow } from './call-columns.js';
 import type { JournalEntry, Store, StoredCredential, StoredDirectory, StoredRollout } from './store.js';
 
 /** Migrations in order; index + 1 is the schema version (PRAGMA user_version). Never edit one that shipped. */
@@ -113,11 +114,7 @@ const MIGRATIONS: string[] = [
 ];
 
 /** The `call` table's columns in the order `calls()` reads them. */
-const CALL_COLUMNS = 'call_id, offered_at, number, dept_id, fn, person_id, answered_at, ended_at, wait_s, outcome, answered_by, transfers, met_unavailable, inside_hours';
-type CallRow = [string, string, string, string | null, string | null, string | null, string | null, string, number, CallRecord['outcome'], string | null, number, number, number];
 
-/** An instant as the store's columns keep it: ISO in UTC (text order is time order). */
-const utc = (at: string) => new Date(at).toISOString();
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -285,29 +282,8 @@ export class SqliteStore implements Store {
   }
 
   saveCall(c: CallRecord): void {
-    for (const field of ['offeredAt', 'endedAt', 'answeredAt'] as const) {
-      const v = c[field];
-      if ((v !== null || field !== 'answeredAt') && !(typeof v === 'string' && Number.isFinite(Date.parse(v)))) {
-        throw new OmstilError('invalid-payload', `call.${field}: not an ISO instant: ${JSON.stringify(v)}`, { field: `call.${field}`, rule: 'ST-1' });
-      }
-    }
-    if (typeof c.callId !== 'string' || !c.callId) throw new OmstilError('invalid-payload', 'call.callId: must be a non-empty string', { field: 'call.callId', rule: 'ST-1' });
-    this.upsertCall.run(
-      c.callId,
-      utc(c.offeredAt),
-      c.number,
-      c.deptId,
-      c.fn,
-      c.personId,
-      c.answeredAt === null ? null : utc(c.answeredAt),
-      utc(c.endedAt),
-      c.waitS,
-      c.outcome,
-      c.answeredBy,
-      c.transfers,
-      c.metUnavailable ? 1 : 0,
-      c.insideHours ? 1 : 0,
-    );
+    checkCall(c);
+    this.upsertCall.run(...callToRow(c, (b) => (b ? 1 : 0)));
   }
 
   /**
@@ -317,22 +293,7 @@ export class SqliteStore implements Store {
   *calls(from: Date, to: Date): Iterable<CallRecord> {
     const stmt = this.db.prepare(`SELECT ${CALL_COLUMNS} FROM call WHERE offered_at >= ? AND offered_at < ? ORDER BY offered_at, call_id`).raw(true);
     for (const r of stmt.iterate(from.toISOString(), to.toISOString()) as IterableIterator<CallRow>) {
-      yield {
-        callId: r[0],
-        number: r[2],
-        deptId: r[3],
-        fn: r[4],
-        personId: r[5],
-        offeredAt: r[1],
-        answeredAt: r[6],
-        endedAt: r[7],
-        waitS: r[8],
-        outcome: r[9],
-        answeredBy: r[10],
-        transfers: r[11],
-        metUnavailable: r[12] === 1,
-        insideHours: r[13] === 1,
-      };
+      yield callFromRow(r);
     }
   }
 
