@@ -5,8 +5,8 @@
  * `kill -9` and is started again on the same data dir and ports. The devices reconnect by
  * themselves. After every restart (and at the end):
  *
- * (a) no acknowledged change is lost: every person's state at the hub (admin API,
- *     `GET /api/v1/people/{id}`) is one the request log allows: the effect of the last request
+ * (a) no acknowledged change is lost: every person's state at the hub (as committed in its
+ *     database, read beside the running hub; the admin API keeps reasons to itself, PR-2) is one the request log allows: the effect of the last request
  *     acknowledged before the read, or of a later one whose fate is unknown (in flight at the
  *     kill, or answered during the read), never an older one. Each person's requests are sent
  *     one at a time by their own phone, so the order per person is known. A device never
@@ -19,11 +19,13 @@
  * the diversion (`divert` → its target, `undivert` → none) and the absence (`set-absence`
  * with a reason unique to that request → the reason, `clear-absence` → none).
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Directory, type DirectoryData } from '../../broker/directory/directory.js';
+import { activeDiversion, type PersonRecord } from '../../broker/state/person-record.js';
 import type { DeviceCore } from '../../firmware/device-core.js';
 import { memoryLogger, systemClock, type PersonOwn, type PersonPublic, type Response } from '../../protocol/index.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
@@ -162,6 +164,12 @@ interface View {
 function ownParts(rec: PersonOwn): Pick<Seen, 'rev' | 'diversion' | 'absence' | 'publicDiversion' | 'presence'> {
   const d = rec.ownDiversion;
   return { rev: rec.rev, diversion: d && d.status !== 'declined' ? d.to : null, absence: rec.absenceReason, publicDiversion: rec.diversion?.to ?? null, presence: rec.presence };
+}
+
+/** A person's state as the hub committed it (its database's record). */
+function recordParts(rec: PersonRecord): Pick<Seen, 'rev' | 'diversion' | 'absence' | 'publicDiversion' | 'presence'> {
+  const d = rec.diversion;
+  return { rev: rec.rev, diversion: d && d.status !== 'declined' ? d.to : null, absence: rec.absenceReason, publicDiversion: activeDiversion(rec, new Date())?.to ?? null, presence: rec.presence };
 }
 
 function publicParts(rec: PersonPublic): Pick<Seen, 'rev' | 'diversion' | 'absence' | 'publicDiversion' | 'presence'> {
@@ -368,20 +376,26 @@ export async function runCrashStream(opts: CrashStreamOptions): Promise<CrashStr
     };
     const streams = streamers.map((s, i) => stream(s.core, s.person, i));
 
-    /** every person's state at the hub, each with the window it was read in */
+    /**
+     * every person's state at the hub, each with the window it was read in: as committed in its
+     * SQLite database (WAL: a reader beside the hub sees every commit so far, and the hub
+     * publishes and acknowledges only after its commit)
+     */
     const readTruth = async (): Promise<Map<string, Truth>> => {
       const out = new Map<string, Truth>();
-      const queue = [...people];
-      const worker = async () => {
-        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const db = new Database(path.join(dataDir, 'omstil.db'), { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare('SELECT body FROM person_state WHERE person_id = ?');
+        for (const id of people) {
           const from = now();
-          const res = await fetch(`${api}/people/${id}`, { headers: { authorization: `Bearer ${token}` } });
-          if (!res.ok) throw new Error(`GET /people/${id}: ${res.status} ${await res.text()}`);
-          const rec = (await res.json()) as PersonOwn;
-          out.set(id, { ...ownParts(rec), from, to: now() });
+          const body = (row.get(id) as { body: string } | undefined)?.body;
+          if (!body) throw new Error(`the hub's database has no state for ${id}`);
+          out.set(id, { ...recordParts(JSON.parse(body) as PersonRecord), from, to: now() });
+          await new Promise((r) => setImmediate(r)); // the devices' streams go on meanwhile
         }
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
+      } finally {
+        db.close();
+      }
       return out;
     };
 
