@@ -1,10 +1,11 @@
 /**
  * `npm run -s bench -- --json` prints one JSON object of figures; without --json, a table.
- * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|fuzz|privacy|crash|store|calendar|route|pbx|ui|firmware|ota|serial
+ * Options: --devices N (default 1000), --rounds N (default 300), --only divert|policy|report|day|fuzz|privacy|crash|store|fleet|calendar|route|pbx|ui|firmware|ota|serial
  * (default all: the policy engine on 10,000 people, report_quarter_s: `omstil report` on a quarter of
  * 100,000 calls in SQLite, the simulated municipal day with and without omstil (day_*), 100,000
  * fuzzed requests, the privacy scan of a day with 1,000 devices, 10 kills of the hub under load, store commits in
- * SQLite and PostgreSQL (a throwaway cluster), divert_e2e
+ * SQLite and PostgreSQL (a throwaway cluster), the fleet ramp (devices on one hub up to 12,500 while
+ * divert_e2e p99 ≤ 100 ms, hub memory per device, sustained requests/s), divert_e2e
  * through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
  * the routing endpoint at 1,000 requests/s for 10 s from a second process, then hub decisions
@@ -15,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 
-const BENCHES = ['divert', 'policy', 'report', 'day', 'fuzz', 'privacy', 'crash', 'store', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
+const BENCHES = ['divert', 'policy', 'report', 'day', 'fuzz', 'privacy', 'crash', 'store', 'fleet', 'calendar', 'route', 'pbx', 'ui', 'firmware', 'serial', 'ota'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -71,6 +72,11 @@ if (run('store')) {
   // issue 10: one commit (a person + its journal entry) in SQLite and in PostgreSQL (a throwaway cluster; null without it)
   const { benchStore } = await import('./store.js');
   figures = { ...figures, ...(await benchStore({ ...(progress ? { progress } : {}) })) };
+}
+if (run('fleet')) {
+  // issue 10: real firmware cores in two farm processes, ramped on one hub (about 6 minutes)
+  const { benchFleet } = await import('./fleet.js');
+  figures = { ...figures, ...(await benchFleet({ ...(progress ? { progress } : {}) })) };
 }
 if (run('divert')) {
   const { benchDivert } = await import('./divert-e2e.js');
