@@ -20,6 +20,7 @@ import { initialDeptRecord, reviseDept, type ClosureRecord, type DeptRecord } fr
 import { escalationsOf, MESSAGE_STATUS_ORDER, messageJournal, type MessageRecord } from '../state/message-record.js';
 import { activeDiversion, initialRecord, revise, type MeetingPrompt, type PersonRecord, type Source, type StatusRecord } from '../state/person-record.js';
 import { availabilityOf } from './availability.js';
+import { OverlayMap } from './overlay-map.js';
 import { callbackDue } from './deadlines.js';
 import { checkDiversion, suggestTarget } from './diversion.js';
 import { addWorkdays, isLongerThanWorkday } from './hours/workdays.js';
@@ -167,14 +168,15 @@ class Change {
     readonly base: PolicyState,
     readonly at: Date,
   ) {
-    const people = new Map(base.people);
-    const depts = new Map(base.depts);
+    // read through to the hub's state: a copy of it cost every command time in proportion to the directory
+    const people = new OverlayMap(base.people);
+    const depts = new OverlayMap(base.depts);
     this.view = { dir: base.dir, people, depts, ...(base.messages ? { messages: base.messages } : {}), ...(base.broadcasts ? { broadcasts: base.broadcasts } : {}) };
     this.peopleView = people;
     this.deptsView = depts;
   }
-  private readonly peopleView: Map<string, PersonRecord>;
-  private readonly deptsView: Map<string, DeptRecord>;
+  private readonly peopleView: OverlayMap<string, PersonRecord>;
+  private readonly deptsView: OverlayMap<string, DeptRecord>;
 
   person(id: string): PersonRecord {
     return this.peopleView.get(id) ?? initialRecord(id, this.at);

@@ -12,6 +12,7 @@ import { revise, type PersonRecord } from '../state/person-record.js';
 import { availabilityOf, deptAnswering, deptHours } from './availability.js';
 import { escalateMessages, nextEscalation } from './escalation.js';
 import { addDays, atLocal, localDate } from './hours/zone.js';
+import { OverlayMap } from './overlay-map.js';
 import type { PolicyState } from './policy-state.js';
 import { flagged, voicemailFlagDue } from './voicemail.js';
 
@@ -46,7 +47,10 @@ export function refresh(state: PolicyState, at: Date): Refreshed {
     const vm = flagged(rec.voicemail, at);
     if (vm) change(rec, { voicemail: vm });
   }
-  const view: PolicyState = { ...state, people: new Map([...state.people, ...people]) };
+  // read through to the hub's state: no copy of every person each sweep
+  const overlay = new OverlayMap(state.people);
+  for (const [id, rec] of people) overlay.set(id, rec);
+  const view: PolicyState = { ...state, people: overlay };
   for (const id of state.dir.people.keys()) {
     const rec = view.people.get(id);
     if (!rec) continue;
@@ -69,6 +73,23 @@ export function refresh(state: PolicyState, at: Date): Refreshed {
   return { people: [...people.values()], depts, messages: escalateMessages(state, at) };
 }
 
+/**
+ * The instants at which time itself changes this person's record (DV-1 and PR-1 ends, an
+ * absence's start, AS-5's flag), in any order, past ones included. A person's presence
+ * depends only on their own record, their department's hours and the directory, so after a
+ * commit that changed only people the hub's sweep is due at the earliest of these, not at once.
+ */
+export function personTimes(rec: PersonRecord): string[] {
+  const out: string[] = [];
+  for (const x of [rec.diversion?.until, rec.status?.until, rec.status?.since, voicemailFlagDue(rec.voicemail)?.toISOString()]) if (x) out.push(x);
+  return out;
+}
+
+/** The earliest instant in `personTimes`, as ms; Infinity when there is none. */
+export function personDue(rec: PersonRecord): number {
+  return personTimes(rec).reduce((due, x) => Math.min(due, Date.parse(x)), Infinity);
+}
+
 /** The next instant at which `refresh` may change something (never later than the next local midnight). */
 export function nextDue(state: PolicyState, at: Date): Date {
   const t = at.getTime();
@@ -78,12 +99,7 @@ export function nextDue(state: PolicyState, at: Date): Date {
     const x = Date.parse(iso);
     if (x > t && x < due) due = x;
   };
-  for (const rec of state.people.values()) {
-    consider(rec.diversion?.until);
-    consider(rec.status?.until);
-    consider(rec.status?.since);
-    consider(voicemailFlagDue(rec.voicemail)?.toISOString()); // AS-5
-  }
+  for (const rec of state.people.values()) for (const x of personTimes(rec)) consider(x);
   for (const deptId of state.dir.departments.keys()) {
     const next = deptHours(state, deptId)?.nextChange(at);
     if (next) consider(next.toISOString());
