@@ -24,7 +24,7 @@ import { PbxSync, type PbxStatus } from './pbx/pbx-sync.js';
 import { applyCommand, type Actor, type Command } from './policy/commands.js';
 import { messageAudience } from './policy/escalation.js';
 import type { PolicyState } from './policy/policy-state.js';
-import { nextDue, refresh } from './policy/refresh.js';
+import { nextDue, personDue, refresh } from './policy/refresh.js';
 import { resolveCall, type CallResolution } from './policy/resolve-call.js';
 import { actorForDevice, requestToCommand } from './requests/handle-request.js';
 import { broadcastActive, byStart, type BroadcastRecord } from './state/broadcast-record.js';
@@ -54,6 +54,7 @@ export interface HubOptions {
 }
 
 const HUB_CLIENT_ID = 'omstil-hub';
+const NO_RECORDS: ReadonlyMap<string, PersonRecord> = new Map();
 /** AS-4: done messages stay in memory this long (a repeated "done" is still a no-op), then only in the store */
 const KEEP_DONE_MS = 7 * 86_400_000;
 
@@ -78,6 +79,13 @@ export class Hub {
   private readonly voicemail: VoicemailWatch;
   /** ST-1: every finished call, stored for the statistics */
   private readonly callStats: CallStats;
+  /**
+   * DV-2: who has a diversion to whom (target → diverter → record), for a person's own topic
+   * (`incoming`). Built when needed, kept up to date by commits: scanning every person for each
+   * own topic made a start with 20,000 people take ~25 s (every own topic a scan: N²) and cost
+   * every request two scans (bench/fleet.ts).
+   */
+  private diverters: Map<string, Map<string, PersonRecord>> | null = null;
   /** last public projection sent per person, without rev/updatedAt: unchanged ones are not sent again */
   private readonly publicSent = new Map<string, string>();
   /** when `refresh` may next change something */
@@ -204,6 +212,7 @@ export class Hub {
     const { store, clock } = this.opts;
     const now = clock.now();
     for (const rec of store.loadPeople()) this.people.set(rec.personId, rec);
+    this.diverters = null;
     for (const rec of store.loadDepts()) this.depts.set(rec.deptId, rec);
     for (const m of store.loadMessages(new Date(now.getTime() - KEEP_DONE_MS))) this.messages.set(m.id, m);
     for (const b of store.loadBroadcasts()) this.broadcasts.set(b.id, b);
@@ -256,6 +265,33 @@ export class Hub {
     }
   }
 
+  /** A person's record changes: the diverters index follows. */
+  private setPerson(rec: PersonRecord): void {
+    const before = this.people.get(rec.personId);
+    this.people.set(rec.personId, rec);
+    const index = this.diverters;
+    if (!index) return;
+    if (before?.diversion) index.get(before.diversion.to)?.delete(rec.personId);
+    if (rec.diversion) {
+      const into = index.get(rec.diversion.to) ?? new Map<string, PersonRecord>();
+      index.set(rec.diversion.to, into.set(rec.personId, rec));
+    }
+  }
+
+  /** The records of everyone with a diversion (any status) to `personId`: what `personOwn` needs to list the incoming ones. */
+  private divertersTo(personId: string): ReadonlyMap<string, PersonRecord> {
+    if (!this.diverters) {
+      const index = new Map<string, Map<string, PersonRecord>>();
+      for (const rec of this.people.values()) {
+        if (!rec.diversion) continue;
+        const into = index.get(rec.diversion.to) ?? new Map<string, PersonRecord>();
+        index.set(rec.diversion.to, into.set(rec.personId, rec));
+      }
+      this.diverters = index;
+    }
+    return this.diverters.get(personId) ?? NO_RECORDS;
+  }
+
   /** Publishes every retained projection: on start and after reconnecting to the broker. */
   private publishAll(): void {
     const { clock } = this.opts;
@@ -300,7 +336,7 @@ export class Hub {
       this.publish(buildTopic({ kind: 'person-public', personId: rec.personId }), pub);
       this.publish(buildTopic({ kind: 'dept-member', deptId: pub.deptId, personId: rec.personId }), pub);
     }
-    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.people, this.pbxSync.statusOf(rec.personId), this.messagesOf(rec.personId)));
+    this.publish(buildTopic({ kind: 'person-own', personId: rec.personId }), personOwn(rec, dir, this.divertersTo(rec.personId), this.pbxSync.statusOf(rec.personId), this.messagesOf(rec.personId)));
   }
 
   /** `raw` sends `body` as it is: an empty retained payload clears a topic. */
@@ -390,13 +426,19 @@ export class Hub {
 
   private commit(people: PersonRecord[], depts: DeptRecord[], entry: Parameters<Store['commit']>[2], messages: readonly MessageRecord[] = [], broadcasts: readonly BroadcastRecord[] = []): void {
     this.opts.store.commit(people, depts, entry, messages, broadcasts); // durable before anything is published or acknowledged
-    for (const rec of people) this.people.set(rec.personId, rec);
+    for (const rec of people) this.setPerson(rec);
     for (const rec of depts) this.depts.set(rec.deptId, rec);
     for (const m of messages) this.messages.set(m.id, m);
     for (const b of broadcasts) this.broadcasts.set(b.id, b);
     if (messages.length) this.messageIndex = null;
-    // a dept's closures change its people's answers but not their presence; refresh picks up new ends
-    this.due = 0;
+    // A change of departments (closures), messages or broadcasts: the sweep recomputes everything
+    // at once. A change of people alone changes nobody else's presence and no department (a
+    // presence follows from the person's own record and the department's hours; commands already
+    // set it): the sweep is due at their own next ends, not at once. A sweep over every person
+    // costs time in proportion to the municipality (~30-85 ms a second at 20,000 people) and
+    // stalled every request behind it after each press (bench/fleet.ts).
+    if (depts.length || messages.length || broadcasts.length) this.due = 0;
+    else for (const rec of people) this.due = Math.min(this.due, personDue(rec));
     for (const rec of people) this.publishPerson(rec);
     // AS-1/AS-4: everyone whose own topic shows a new or changed message (their leaders follow it)
     const shown = new Set(people.map((p) => p.personId));
@@ -476,6 +518,7 @@ export class Hub {
       clear(buildTopic({ kind: 'person-own', personId: p.id }));
       clear(buildTopic({ kind: 'dept-member', deptId: p.dept, personId: p.id }));
       this.people.delete(p.id);
+      this.diverters = null;
       this.publicSent.delete(p.id);
     }
     for (const p of next.people.values()) {
