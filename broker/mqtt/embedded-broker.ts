@@ -77,7 +77,12 @@ export class EmbeddedBroker {
     const { access, logger } = this.opts;
     const plain = this.opts.plainListeners ?? true;
     if (!plain && !this.opts.tls) throw new Error('plainListeners false needs tls: the broker would not be reachable from other machines');
-    const aedes = await Aedes.createBroker({ persistence: indexedMemoryPersistence(), maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
+    // concurrency 0: Aedes' emitter (mqemitter) queues messages beyond its limit (default 100) and
+    // drains that queue by recursion; a burst (thousands of devices' Wills after a network blip,
+    // a connect storm) overflowed the stack, an uncaught RangeError that ended the hub. Unlimited,
+    // each message is handed on as it comes, as the socket streams pace it anyway
+    // (test/broker/mqtt/embedded-broker.test.ts, bench/fleet.ts).
+    const aedes = await Aedes.createBroker({ concurrency: 0, persistence: indexedMemoryPersistence(), maxClientsIdLength: 64, drainTimeout: 30_000, heartbeatInterval: 60_000 });
     this.aedes = aedes;
 
     aedes.authenticate = (client, username, password, done) => {
