@@ -70,7 +70,12 @@ export const ProvisionedConfig = z.strictObject({
   /** backoff between attempts to reach the hub */
   reconnect: z.prefault(
     z
-      .strictObject({ minMs: z._default(z.int().check(z.gte(100)), 1000), maxMs: z._default(z.int().check(z.lte(3_600_000)), 30_000) })
+      .strictObject({
+        minMs: z._default(z.int().check(z.gte(100)), 1000),
+        maxMs: z._default(z.int().check(z.lte(3_600_000)), 30_000),
+        /** attempts at the first delay before it doubles (a hub restart's few seconds) */
+        plateau: z._default(z.int().check(z.gte(0), z.lte(1000)), 12),
+      })
       .check(z.refine((r) => r.minMs <= r.maxMs, { message: 'must not be less than reconnect.minMs', path: ['maxMs'] })),
     {},
   ),

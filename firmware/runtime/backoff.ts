@@ -8,6 +8,13 @@ export interface BackoffOptions {
   minMs: number;
   /** ceiling of every delay, ms */
   maxMs: number;
+  /**
+   * how many attempts keep the first ceiling before it starts doubling (default 0). The usual
+   * outage on a municipality's LAN is a hub restart of a few seconds: a short plateau brings the
+   * fleet back within about minMs of the hub's return, instead of up to 8 s later after three
+   * doublings, and the jitter still spreads the fleet over that window.
+   */
+  plateau?: number;
   /** 0 ≤ random() < 1 */
   random?: () => number;
 }
@@ -17,9 +24,10 @@ export class Backoff {
 
   constructor(private readonly opts: BackoffOptions) {}
 
-  /** The delay before the next attempt: uniform in [minMs/2, min(maxMs, minMs·2^n)]. */
+  /** The delay before the next attempt: uniform in [minMs/2, min(maxMs, minMs·2^(n - plateau))] (n - plateau at least 0). */
   next(): number {
-    const ceiling = Math.min(this.opts.maxMs, this.opts.minMs * 2 ** Math.min(this.failures, 30));
+    const doublings = Math.max(0, this.failures - (this.opts.plateau ?? 0));
+    const ceiling = Math.min(this.opts.maxMs, this.opts.minMs * 2 ** Math.min(doublings, 30));
     this.failures++;
     const floor = Math.min(ceiling, this.opts.minMs / 2);
     return Math.round(floor + (ceiling - floor) * (this.opts.random ?? Math.random)());

@@ -10,7 +10,7 @@ import { Aedes } from 'aedes';
 import * as mqttPacket from 'mqtt-packet';
 import mqtt, { type MqttClient } from 'mqtt';
 import net from 'node:net';
-import { DeviceCore } from '../../firmware/device-core.js';
+import { DeviceCore, RECONNECT_PLATEAU } from '../../firmware/device-core.js';
 import { Backoff } from '../../firmware/runtime/backoff.js';
 import { buildTopic, memoryLogger, systemClock, type DeviceConfig } from '../../protocol/index.js';
 import { own, person } from '../device-ui/fixtures.js';
@@ -33,6 +33,24 @@ t('backoff: delays grow exponentially up to the ceiling, with jitter, and start 
   // a thousand devices that lost the hub together spread their second attempt over the window
   const spread = new Set(Array.from({ length: 1000 }, () => Math.floor(new Backoff({ minMs: 1000, maxMs: 30_000 }).next() / 100)));
   assert.ok(spread.size >= 5, `attempts spread over ${spread.size} 100 ms slots`);
+});
+
+t('backoff: a plateau keeps the first window for that many attempts, then it doubles as before', () => {
+  const b = new Backoff({ minMs: 1000, maxMs: 30_000, plateau: 3, random: () => 0.999 });
+  const top = Array.from({ length: 8 }, () => Math.round(b.next() / 100) * 100);
+  assert.equal(top, [1000, 1000, 1000, 1000, 2000, 4000, 8000, 16000]);
+  b.reset();
+  assert.is(Math.round(b.next() / 100) * 100, 1000);
+  // the device's default: a hub restart of ~9 s is waited out in steps of at most 1 s
+  const d = new Backoff({ minMs: 1000, maxMs: 30_000, plateau: RECONNECT_PLATEAU, random: () => 0.999 });
+  let waited = 0;
+  let longest = 0;
+  while (waited < 9000) {
+    const next = d.next();
+    longest = Math.max(longest, next);
+    waited += next;
+  }
+  assert.ok(longest <= 1000, `no wait over 1 s in the first 9 s (longest ${longest} ms)`);
 });
 
 interface Broker {

@@ -35,7 +35,7 @@ const DEFAULTS: ProvisionedConfig = {
   ui: { host: '127.0.0.1', port: 8080 },
   log: { level: 'info', maxBytes: 1024 * 1024, files: 5 },
   peripherals: { busylight: true, button: true, headset: true },
-  reconnect: { minMs: 1000, maxMs: 30_000 },
+  reconnect: { minMs: 1000, maxMs: 30_000, plateau: 12 },
 };
 
 t('only the device id is needed; the rest has defaults', () => {
