@@ -4,7 +4,7 @@
  * (default all: the policy engine on 10,000 people, report_quarter_s: `omstil report` on a quarter of
  * 100,000 calls in SQLite, the simulated municipal day with and without omstil (day_*), 100,000
  * fuzzed requests, the privacy scan of a day with 1,000 devices, 10 kills of the hub under load, store commits in
- * SQLite and PostgreSQL (a throwaway cluster), the fleet ramp (devices on one hub up to 12,500 while
+ * SQLite and PostgreSQL (a throwaway cluster), the fleet ramp (devices on one hub up to 20,000 while
  * divert_e2e p99 ≤ 100 ms, hub memory per device, sustained requests/s), divert_e2e
  * through the hub, then CalDAV sync
  * of 500 calendars × 50 events against a local Radicale, about 2.5 minutes of it seeding, then
