@@ -25,7 +25,7 @@ import { DeviceCredentials } from './mqtt/device-credentials.js';
 import { MosquittoDynsec } from './mqtt/mosquitto-dynsec.js';
 import { createPbx } from './pbx/create-pbx.js';
 import type { PbxPort } from './pbx/pbx-port.js';
-import { openStore as openConfiguredStore, isPostgresStore, type OpenedStore } from './store/create-store.js';
+import { openStore, isPostgresStore, type OpenedStore } from './store/create-store.js';
 import { PostgresHubLock } from './store/postgres-hub-lock.js';
 import type { Store } from './store/store.js';
 import { demoDirectory } from '../simulator/demo/demo-directory.js';
@@ -69,9 +69,7 @@ export interface HubService {
 }
 
 /** The hub's store as configured: SQLite in the data directory, or PostgreSQL (the CLI's import/export/hours/report open the same one). */
-export function openStore(config: Config): OpenedStore {
-  return openConfiguredStore(config);
-}
+export { openStore };
 
 /** The directory file named in the config, or the built-in demo (for `omstil sim`, which has no store). */
 export async function resolveDirectory(config: Config): Promise<Directory> {

@@ -17,6 +17,7 @@ import { PostgresStore } from '../../broker/store/postgres-store.js';
 import { DeviceCore } from '../../firmware/device-core.js';
 import { ADMIN_API_PREFIX, silentLogger, systemClock } from '../../protocol/index.js';
 import { demoDirectory } from '../../simulator/demo/demo-directory.js';
+import { fetchFleetTokens, loginsFor } from '../../simulator/fleet-credentials.js';
 import { freePort, killHard, ROOT } from '../support/hub-process.js';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
@@ -118,14 +119,10 @@ t('one hub is active, the second stands by; a kill -9 hands over; nothing is los
   );
   assert.is(standbyApi, 'refused', 'the standby has no admin API');
 
-  // devices provisioned through the active hub log in to Mosquitto with their own tokens
-  const login = async (deviceId: string) => {
-    const res = await admin(first, 'POST', `/devices/${deviceId}/credentials`);
-    assert.is(res.status, 201, JSON.stringify(res.json));
-    return { username: deviceId, password: String(res.json.token) };
-  };
+  // devices provisioned through the active hub (as `omstil sim` is) log in to Mosquitto with their own tokens
+  const login = loginsFor(await fetchFleetTokens({ apiBase: `http://127.0.0.1:${first.apiPort}${ADMIN_API_PREFIX}`, adminToken, deviceIds: [phoneA, kioskId] }));
   for (const [id, kind] of [[phoneA, 'phone'], [kioskId, 'kiosk']] as const) {
-    const core = new DeviceCore({ deviceId: id, kind, mqttUrl: mq.mqttUrl, clock: systemClock, logger: silentLogger, mqttOptions: await login(id), reconnect: { minMs: 200, maxMs: 1000 } });
+    const core = new DeviceCore({ deviceId: id, kind, mqttUrl: mq.mqttUrl, clock: systemClock, logger: silentLogger, mqttOptions: login(id)!, reconnect: { minMs: 200, maxMs: 1000 } });
     cores.push(core);
     await core.start();
   }
